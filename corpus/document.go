@@ -97,8 +97,9 @@ const (
 // record from a failing store.
 var ErrInvalid = errors.New("invalid document")
 
-// ErrNotFound is returned when a document id is not in the store.
-var ErrNotFound = errors.New("document not found")
+// ErrNotFound is wrapped by the store's errors when a document id (or a
+// metadata key) is not in the store; the wrapping message names which.
+var ErrNotFound = errors.New("not found")
 
 // Normalize fills defaults (status published, trimmed fields) in place. It
 // does not detect the language: that needs the index's analysis.

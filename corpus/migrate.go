@@ -1,0 +1,100 @@
+package corpus
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// ErrSchemaTooNew is returned by Open when the database was written by a
+// newer sofort whose schema this build does not know. Opening it anyway
+// could silently drop data the newer schema holds.
+var ErrSchemaTooNew = errors.New("store schema is newer than this build")
+
+// migrations is the schema's history: migrations[i] takes the database from
+// version i to version i+1. Steps are only ever appended; an applied step is
+// never edited, because existing databases have already run it.
+var migrations = []string{
+	// 1: documents, their change sequence, and key/value metadata.
+	`
+CREATE TABLE documents (
+	id            TEXT PRIMARY KEY,
+	kind          TEXT NOT NULL,
+	lang          TEXT NOT NULL DEFAULT '',
+	title         TEXT NOT NULL DEFAULT '',
+	question      TEXT NOT NULL DEFAULT '',
+	answer        TEXT NOT NULL DEFAULT '',
+	body          TEXT NOT NULL DEFAULT '',
+	alt_questions TEXT NOT NULL DEFAULT '[]', -- JSON array of strings
+	posts         TEXT NOT NULL DEFAULT '[]', -- JSON array of Post
+	url           TEXT NOT NULL DEFAULT '',
+	source        TEXT NOT NULL DEFAULT '',
+	tags          TEXT NOT NULL DEFAULT '[]', -- JSON array of strings
+	status        TEXT NOT NULL,
+	created       TEXT NOT NULL, -- RFC 3339, UTC
+	updated       TEXT NOT NULL, -- RFC 3339, UTC
+	hash          TEXT NOT NULL,
+	seq           INTEGER NOT NULL
+) STRICT;
+CREATE UNIQUE INDEX documents_seq ON documents(seq);
+CREATE TABLE meta (
+	key   TEXT PRIMARY KEY,
+	value TEXT NOT NULL
+) STRICT;
+`,
+}
+
+// migrate brings db to the newest schema, one step per transaction, so a
+// crash between steps leaves a database at a known version that the next
+// Open continues from.
+// Tests pass their own steps to exercise upgrades.
+func migrate(ctx context.Context, db *sql.DB, steps []string) error {
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
+		return fmt.Errorf("create schema_version: %w", err)
+	}
+	for {
+		done, err := migrateStep(ctx, db, steps)
+		if err != nil || done {
+			return err
+		}
+	}
+}
+
+// migrateStep applies the next pending migration, if any. It reads the
+// version inside the write transaction, so two processes opening the same
+// fresh file cannot both apply a step.
+func migrateStep(ctx context.Context, db *sql.DB, steps []string) (done bool, err error) {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("begin migration: %w", err)
+	}
+	defer tx.Rollback()
+
+	var version int
+	err = tx.QueryRowContext(ctx, `SELECT version FROM schema_version`).Scan(&version)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version) VALUES (0)`); err != nil {
+			return false, fmt.Errorf("init schema_version: %w", err)
+		}
+	case err != nil:
+		return false, fmt.Errorf("read schema version: %w", err)
+	}
+	switch {
+	case version > len(steps):
+		return false, fmt.Errorf("%w: database has version %d, this build knows up to %d; use a newer sofort", ErrSchemaTooNew, version, len(steps))
+	case version == len(steps):
+		return true, tx.Commit()
+	}
+	if _, err := tx.ExecContext(ctx, steps[version]); err != nil {
+		return false, fmt.Errorf("migrate to version %d: %w", version+1, err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE schema_version SET version = ?`, version+1); err != nil {
+		return false, fmt.Errorf("record version %d: %w", version+1, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("commit migration to version %d: %w", version+1, err)
+	}
+	return false, nil
+}
