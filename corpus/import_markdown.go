@@ -139,17 +139,30 @@ func parseMarkdown(data []byte, id string) (Document, int, error) {
 		d.Body = body
 	}
 	if err := finish(&d); err != nil {
-		// Point at the key at fault when the message names one.
-		line := 1
-		for _, k := range []string{"kind", "status", "lang", "alt_questions", "posts", "id"} {
-			if l, ok := keyLine[k]; ok && strings.Contains(err.Error(), k) {
-				line = l
-				break
-			}
-		}
-		return d, line, err
+		return d, faultLine(err, keyLine), err
 	}
 	return d, 1, nil
+}
+
+// faultLine returns the line of the front matter key a validation error
+// is about, or 1 when it is about the document as a whole.
+func faultLine(err error, keyLine map[string]int) int {
+	for _, c := range [...]struct{ phrase, key string }{
+		{"unknown kind", "kind"},
+		{"unknown status", "status"},
+		{": lang ", "lang"},
+		{" alt_questions, at most", "alt_questions"},
+		{" posts, at most", "posts"},
+		{"id longer than", "id"},
+		{"contains control characters", "id"},
+		{"field title", "title"},
+		{"field question", "question"},
+	} {
+		if l, ok := keyLine[c.key]; ok && strings.Contains(err.Error(), c.phrase) {
+			return l
+		}
+	}
+	return 1
 }
 
 // decodeFrontMatter decodes src into fm, recording the line of each key.

@@ -165,12 +165,14 @@ func TestReaders(t *testing.T) {
 			wantRejected: []string{
 				`testdata/mdbad/bad_kind.md:4: invalid document: id bad_kind: unknown kind "wiki" (want faq, thread or article)`,
 				`testdata/mdbad/bad_post.md:6: unknown post key "text" (known: author, body, accepted, votes, created)`,
+				`testdata/mdbad/bad_status.md:4: invalid document: id bad_status: unknown status "gone" (want draft, published or retired)`,
 				`testdata/mdbad/bad_type.md:4: front matter: cannot unmarshal !!map into []string`,
 				`testdata/mdbad/bad_yaml.md:4: front matter: did not find expected ',' or ']'`,
 				`testdata/mdbad/dup_key.md:4: front matter key "title" repeats line 2`,
 				`testdata/mdbad/empty.md:1: invalid document: id empty: no text (title, question, answer, body, alt_questions or posts)`,
 				`testdata/mdbad/good.md:1: duplicate id "good" (first at testdata/mdbad/dup.md:1, which is kept)`,
 				`testdata/mdbad/latin1.md:4: byte 0xFC is not valid UTF-8 (save the file as UTF-8)`,
+				`testdata/mdbad/no_text.md:1: invalid document: id no_text: no text (title, question, answer, body, alt_questions or posts)`,
 				`testdata/mdbad/not_mapping.md:2: front matter must be a mapping of keys to values`,
 				`testdata/mdbad/unclosed.md:1: front matter opened on line 1 is never closed (want a line "---")`,
 				`testdata/mdbad/unknown_key.md:4: unknown front matter key "answer" (known: id, kind, lang, title, question, alt_questions, url, source, tags, status, created, posts); the Markdown below the front matter is the answer`,
@@ -459,7 +461,7 @@ func TestImport(t *testing.T) {
 			name:  "bad records are reported and good ones kept",
 			paths: []string{"testdata/jsonl/bad.jsonl", "testdata/mdbad"},
 			runs:  1,
-			want: ImportReport{Added: 3, Rejected: 25, Errors: []string{
+			want: ImportReport{Added: 3, Rejected: 27, Errors: []string{
 				`testdata/jsonl/bad.jsonl:2: column 47: invalid JSON: invalid character '"' after object key:value pair`,
 			}},
 			wantTotal: 3,

@@ -30,9 +30,14 @@ type Record struct {
 // Pos returns the record's position as "file:line".
 func (r Record) Pos() string { return fmt.Sprintf("%s:%d", r.File, r.Line) }
 
-// Reject returns the rejection message "file:line: reason" for a record
-// with Err set.
-func (r Record) Reject() string { return r.Pos() + ": " + r.Err.Error() }
+// Reject returns the rejection message "file:line: reason", or just the
+// position for a record without Err.
+func (r Record) Reject() string {
+	if r.Err == nil {
+		return r.Pos()
+	}
+	return r.Pos() + ": " + r.Err.Error()
+}
 
 // MaxRecordBytes caps one line of JSONL or CSV and one Markdown file. A
 // longer record is rejected without being held in memory. It is well above
