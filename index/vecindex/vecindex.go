@@ -1,0 +1,485 @@
+// Package vecindex is the in-memory nearest-neighbour index the retriever
+// queries for the vector side of hybrid search. chromem-go stays the
+// persistent store; on open its vectors are fed here, because its own
+// exhaustive query takes about 60 ms at 100k×384 on two cores.
+//
+// # Design
+//
+// Search is exact-rescored approximate search in two stages, with no
+// training step, so Add and Remove stay cheap and results do not drift as
+// the corpus changes:
+//
+//  1. Every vector is also kept as a 1-bit code of its randomly rotated
+//     direction (RaBitQ, Gao & Long, SIGMOD 2024): one bit per dimension,
+//     48–64 bytes at dim 384. The query is rotated the same way and
+//     quantised to 4 bits, so the code of each vector yields an unbiased
+//     estimate of its cosine with a few popcounts, plus an error bound
+//     that shrinks as 1/sqrt(dim). The scan touches 6.4 MB at 100k×384
+//     where an int8 scan touches 38 MB and a float32 scan 154 MB; on this
+//     machine memory bandwidth (about 9 GB/s) is the limit, so a flat int8
+//     scan alone could not get under about 4 ms.
+//  2. Vectors whose upper bound can still reach the k-th best are
+//     re-scored with exact float32 cosine, best bound first, stopping when
+//     the next bound falls below the k-th exact score. How many that is
+//     adapts to the data: a handful of hundreds for clustered embeddings,
+//     thousands for the structureless random vectors that are the worst
+//     case for any quantiser.
+//
+// The rotation is a seeded randomised Hadamard transform (O(d log d)),
+// fixed per dimension so codes are identical across processes. The scan
+// runs on GOMAXPROCS goroutines for large indexes. Scores returned are
+// always exact float32 cosines of the stored (normalised) vectors.
+//
+// An IVF coarse quantiser was not needed: the flat 1-bit scan meets the
+// latency target without probing parameters that would need retuning as
+// the corpus grows, and it has no recall cliff on unclustered data.
+package vecindex
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// ErrDim is wrapped by Add when a vector's length is not the index's
+// dimension.
+var ErrDim = errors.New("wrong vector dimension")
+
+// ErrNotFinite is wrapped by Add when a vector holds NaN or ±Inf.
+var ErrNotFinite = errors.New("vector component is not finite")
+
+// Hit is one search result: a key and its cosine similarity to the query.
+type Hit struct {
+	Key   string
+	Score float32
+}
+
+// boundSigmas is the width of the estimator's error bound in standard
+// deviations. A true neighbour is missed only when its estimate errs low
+// by more than this, so it sets recall against re-scoring work: measured
+// at 100k×384, 2.0 gave recall@10 0.985 on random Gaussian vectors and
+// 1.0 on clustered and hashed n-gram vectors.
+const boundSigmas = 2.0
+
+// parallelMin is the index size from which the scan is split across
+// goroutines; below it, starting them costs more than it saves.
+const parallelMin = 16384
+
+// Index is a concurrency-safe in-memory cosine nearest-neighbour index.
+// Many Search calls may run at once; Add and Remove take a write lock.
+type Index struct {
+	dim   int
+	words int // code words (uint64) per vector
+	rot   *rotation
+
+	mu    sync.RWMutex
+	keys  []string         // slot → key
+	pos   map[string]int32 // key → slot, for non-zero vectors
+	zero  map[string]bool  // keys holding a zero vector; they never match
+	vecs  []float32        // slot*dim: normalised vectors for exact scores
+	codes []uint64         // slot*words: sign bits of the rotated vector
+	meta  []vecMeta        // slot: per-vector estimator constants
+
+	sigmas float32 // boundSigmas; a field so tests can sweep it
+
+	scratch sync.Pool // *query
+}
+
+// vecMeta holds what the estimator needs besides the code. With o the
+// rotated unit vector, p its padded length and f = Σ|o_j|/sqrt(p) the
+// cosine between o and its code:
+type vecMeta struct {
+	scale   float32 // 1/Σ|o_j|: turns the code·query sum into the estimate
+	epsUnit float32 // sqrt(1-f²)/(f·sqrt(p-1)): estimator std for a unit query
+	invF    float32 // 1/f: scales the query's own rounding error
+	ones    int32   // set bits in the code
+}
+
+// New returns an empty index for vectors of length dim. It panics if dim
+// is not positive, which is a programming error.
+func New(dim int) *Index {
+	if dim <= 0 {
+		panic(fmt.Sprintf("vecindex: dimension %d is not positive", dim))
+	}
+	r := newRotation(dim)
+	x := &Index{
+		dim:    dim,
+		words:  r.pdim / 64,
+		rot:    r,
+		pos:    make(map[string]int32),
+		zero:   make(map[string]bool),
+		sigmas: boundSigmas,
+	}
+	x.scratch.New = func() any { return x.newQuery() }
+	return x
+}
+
+// Dim returns the vector length the index accepts.
+func (x *Index) Dim() int { return x.dim }
+
+// Len returns the number of keys held, zero vectors included.
+func (x *Index) Len() int {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return len(x.keys) + len(x.zero)
+}
+
+// Bytes returns an estimate of the memory the index holds, for stats.
+func (x *Index) Bytes() int {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	const (
+		stringHeader = 16
+		mapEntry     = 48 // key header, value, hash and bucket overhead
+	)
+	n := cap(x.vecs)*4 + cap(x.codes)*8 + cap(x.meta)*16 + cap(x.keys)*stringHeader
+	for _, k := range x.keys {
+		n += len(k) + mapEntry
+	}
+	for k := range x.zero {
+		n += len(k) + stringHeader + mapEntry
+	}
+	n += len(x.rot.signs) * x.rot.pdim * 8
+	return n
+}
+
+// Add inserts vec under key, replacing what key held before. The vector
+// is copied and normalised; a zero vector is kept (it counts in Len) but
+// never matches. It returns an error wrapping ErrDim or ErrNotFinite,
+// naming the key, and leaves the index unchanged on error.
+func (x *Index) Add(key string, vec []float32) error {
+	if len(vec) != x.dim {
+		return fmt.Errorf("vecindex: add %q: vector has %d dims, index has %d: %w", key, len(vec), x.dim, ErrDim)
+	}
+	v := make([]float32, x.dim)
+	ok, err := normalize(vec, v)
+	if err != nil {
+		return fmt.Errorf("vecindex: add %q: %w", key, err)
+	}
+	if !ok {
+		x.mu.Lock()
+		x.removeLocked(key)
+		x.zero[key] = true
+		x.mu.Unlock()
+		return nil
+	}
+	code := make([]uint64, x.words)
+	m := x.encode(v, code)
+
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	delete(x.zero, key)
+	slot, ok := x.pos[key]
+	if !ok {
+		slot = int32(len(x.keys))
+		x.pos[key] = slot
+		x.keys = append(x.keys, key)
+		x.vecs = append(x.vecs, v...)
+		x.codes = append(x.codes, code...)
+		x.meta = append(x.meta, m)
+		return nil
+	}
+	copy(x.vecs[int(slot)*x.dim:], v)
+	copy(x.codes[int(slot)*x.words:], code)
+	x.meta[slot] = m
+	return nil
+}
+
+// Remove deletes key and reports whether it was present.
+func (x *Index) Remove(key string) bool {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.removeLocked(key)
+}
+
+func (x *Index) removeLocked(key string) bool {
+	if x.zero[key] {
+		delete(x.zero, key)
+		return true
+	}
+	slot, ok := x.pos[key]
+	if !ok {
+		return false
+	}
+	// Move the last vector into the hole so the arrays stay dense and the
+	// scan never meets a tombstone.
+	last := int32(len(x.keys) - 1)
+	if slot != last {
+		lk := x.keys[last]
+		x.keys[slot] = lk
+		x.pos[lk] = slot
+		copy(x.vecs[int(slot)*x.dim:int(slot+1)*x.dim], x.vecs[int(last)*x.dim:])
+		copy(x.codes[int(slot)*x.words:int(slot+1)*x.words], x.codes[int(last)*x.words:])
+		x.meta[slot] = x.meta[last]
+	}
+	delete(x.pos, key)
+	x.keys[last] = ""
+	x.keys = x.keys[:last]
+	x.vecs = x.vecs[:int(last)*x.dim]
+	x.codes = x.codes[:int(last)*x.words]
+	x.meta = x.meta[:last]
+	if n := len(x.keys); n >= 1024 && n < cap(x.keys)/4 {
+		// Give memory back after mass removal (e.g. a corpus rebuilt in place).
+		x.keys = slices.Clip(slices.Clone(x.keys))
+		x.vecs = slices.Clip(slices.Clone(x.vecs))
+		x.codes = slices.Clip(slices.Clone(x.codes))
+		x.meta = slices.Clip(slices.Clone(x.meta))
+	}
+	return true
+}
+
+// normalize writes vec scaled to unit length into out and reports whether
+// vec was non-zero. The norm is summed in float64 so that very small or
+// very large components neither underflow nor overflow.
+func normalize(vec, out []float32) (bool, error) {
+	var s float64
+	for i, f := range vec {
+		if math.IsNaN(float64(f)) || math.IsInf(float64(f), 0) {
+			return false, fmt.Errorf("component %d is %v: %w", i, f, ErrNotFinite)
+		}
+		s += float64(f) * float64(f)
+	}
+	if s == 0 {
+		clear(out)
+		return false, nil
+	}
+	inv := 1 / math.Sqrt(s)
+	for i, f := range vec {
+		out[i] = float32(float64(f) * inv)
+	}
+	return true, nil
+}
+
+// encode computes v's 1-bit code and estimator constants.
+func (x *Index) encode(v []float32, code []uint64) vecMeta {
+	p := x.rot.pdim
+	o := make([]float32, 2*p)
+	o, tmp := o[:p], o[p:]
+	x.rot.apply(v, o, tmp)
+	var abs float64
+	var ones int32
+	for j, f := range o {
+		if f > 0 {
+			code[j/64] |= 1 << (j % 64)
+			ones++
+			abs += float64(f)
+		} else {
+			abs -= float64(f)
+		}
+	}
+	// f is the cosine between o and its code; at least 1/sqrt(p) for any
+	// unit vector, about 0.8 for a typical one.
+	f := abs / math.Sqrt(float64(p))
+	f = min(f, 1)
+	return vecMeta{
+		scale:   float32(1 / abs),
+		epsUnit: float32(math.Sqrt(1-f*f) / (f * math.Sqrt(float64(p-1)))),
+		invF:    float32(1 / f),
+		ones:    ones,
+	}
+}
+
+// query is a prepared query plus the scratch space of one Search; pooled
+// because at 100k vectors the bound buffer alone is 400 KB.
+type query struct {
+	unit   []float32 // normalised query, for exact scores
+	rot    []float32 // rotated query
+	tmp    []float32 // rotation scratch
+	planes []uint64  // word-major: planes[w*queryBits+b] is bit b of each 4-bit value
+	lo     float32   // rotated value of quantisation level 0
+	delta  float32   // quantisation step
+	sum    float32   // sum of the quantised rotated values
+
+	epsData, epsQuery float32 // bound widths for this query
+
+	ub   []float32   // per-slot upper bound
+	lbs  [][]float32 // per-worker lower-bound heaps
+	cand []int32
+}
+
+func (x *Index) newQuery() any {
+	return &query{
+		unit:   make([]float32, x.dim),
+		rot:    make([]float32, x.rot.pdim),
+		tmp:    make([]float32, x.rot.pdim),
+		planes: make([]uint64, x.words*queryBits),
+	}
+}
+
+// prepare normalises, rotates and quantises q; false if q is zero or not
+// finite.
+func (x *Index) prepare(q *query, vec []float32) bool {
+	ok, err := normalize(vec, q.unit)
+	if !ok || err != nil {
+		return false
+	}
+	x.rot.apply(q.unit, q.rot, q.tmp)
+	lo, hi := q.rot[0], q.rot[0]
+	for _, f := range q.rot {
+		lo = min(lo, f)
+		hi = max(hi, f)
+	}
+	const levels = 1<<queryBits - 1
+	delta := (hi - lo) / levels
+	if delta == 0 {
+		delta = 1 // a constant rotated vector: every value is level 0
+	}
+	clear(q.planes)
+	var sum int
+	for j, f := range q.rot {
+		u := int((f-lo)/delta + 0.5)
+		u = min(max(u, 0), levels)
+		sum += u
+		w := j / 64
+		for b := range queryBits {
+			q.planes[w*queryBits+b] |= uint64(u>>b&1) << (j % 64)
+		}
+	}
+	q.lo, q.delta = lo, delta
+	q.sum = lo*float32(len(q.rot)) + delta*float32(sum)
+	q.epsData = x.sigmas
+	// Rounding errors are uniform in ±delta/2 (std delta/sqrt(12)); their
+	// effect on the estimate is a sum over p coordinates scaled by 1/sqrt(p).
+	q.epsQuery = x.sigmas * delta / float32(2*math.Sqrt(3))
+	return true
+}
+
+// Search returns the k keys whose vectors are most similar to q by
+// cosine, best first, ties broken by ascending key. filter, if not nil,
+// is called with candidate keys and excludes those it returns false for.
+// It returns nil if k <= 0, the index holds no non-zero vector, or q is
+// zero, non-finite or of the wrong length; fewer than k hits if fewer
+// vectors match.
+func (x *Index) Search(q []float32, k int, filter func(key string) bool) []Hit {
+	hits, _ := x.search(q, k, filter)
+	return hits
+}
+
+// search is Search that also returns how many vectors were re-scored
+// exactly, the figure that decides its cost beyond the fixed scan.
+func (x *Index) search(q []float32, k int, filter func(key string) bool) ([]Hit, int) {
+	if k <= 0 || len(q) != x.dim {
+		return nil, 0
+	}
+	qq := x.scratch.Get().(*query)
+	defer x.scratch.Put(qq)
+	if !x.prepare(qq, q) {
+		return nil, 0
+	}
+
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	n := len(x.keys)
+	if n == 0 {
+		return nil, 0
+	}
+	thresh := x.scan(qq, n, k)
+	return x.rescore(qq, n, k, thresh, filter)
+}
+
+// scan fills qq.ub for all n slots and returns the k-th largest lower
+// bound (or -Inf if n < k).
+func (x *Index) scan(qq *query, n, k int) float32 {
+	qq.ub = slices.Grow(qq.ub[:0], n)[:n]
+	workers := 1
+	if n >= parallelMin {
+		workers = min(runtime.GOMAXPROCS(0), n/(parallelMin/2))
+	}
+	for len(qq.lbs) < workers {
+		qq.lbs = append(qq.lbs, nil)
+	}
+	if workers == 1 {
+		qq.lbs[0] = x.scanRange(qq, 0, n, k, qq.ub, qq.lbs[0][:0])
+	} else {
+		var wg sync.WaitGroup
+		for w := range workers {
+			lo, hi := n*w/workers, n*(w+1)/workers
+			wg.Go(func() {
+				qq.lbs[w] = x.scanRange(qq, lo, hi, k, qq.ub[lo:hi], qq.lbs[w][:0])
+			})
+		}
+		wg.Wait()
+	}
+	// The k-th largest of the workers' k largest lower bounds.
+	all := qq.lbs[0]
+	for _, h := range qq.lbs[1:workers] {
+		for _, v := range h {
+			if len(all) < k {
+				all = pushMin(all, v)
+			} else if v > all[0] {
+				all[0] = v
+				siftDownMin(all, 0)
+			}
+		}
+	}
+	qq.lbs[0] = all
+	if len(all) < k {
+		return float32(math.Inf(-1))
+	}
+	return all[0]
+}
+
+// rescore computes exact scores for candidates, best upper bound first.
+// Candidates are taken in bands of upper bound, starting at thresh: with
+// no filter the first band is all that can qualify; a filter that rejects
+// vectors in it can leave fewer than k hits, and then lower bands follow.
+func (x *Index) rescore(qq *query, n, k int, thresh float32, filter func(string) bool) ([]Hit, int) {
+	rescored := 0
+	hits := make(hitHeap, 0, min(k, n))
+	top := float32(math.Inf(1))
+	step := float32(0.0625)
+	for {
+		cand := qq.cand[:0]
+		for i, u := range qq.ub[:n] {
+			if u >= thresh && u < top {
+				cand = append(cand, int32(i))
+			}
+		}
+		h := candHeap{idx: cand, ub: qq.ub}
+		h.init()
+		for len(h.idx) > 0 {
+			i := h.pop()
+			if len(hits) == k && qq.ub[i] < hits[0].Score {
+				h.idx = h.idx[:0]
+				break
+			}
+			key := x.keys[i]
+			if filter != nil && !filter(key) {
+				continue
+			}
+			rescored++
+			s := dot(qq.unit, x.vecs[int(i)*x.dim:int(i+1)*x.dim])
+			hits.offer(Hit{Key: key, Score: s}, k)
+		}
+		qq.cand = cand[:0]
+		if math.IsInf(float64(thresh), -1) || len(hits) == k && hits[0].Score >= thresh {
+			break
+		}
+		top = thresh
+		thresh -= step
+		step *= 2
+		if thresh < -2 {
+			thresh = float32(math.Inf(-1))
+		}
+		if len(hits) == k {
+			thresh = max(thresh, hits[0].Score)
+		}
+	}
+	slices.SortFunc(hits, func(a, b Hit) int {
+		if a.Score != b.Score {
+			if a.Score > b.Score {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
+	if len(hits) == 0 {
+		return nil, rescored
+	}
+	return hits, rescored
+}
