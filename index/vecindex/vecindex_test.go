@@ -35,7 +35,7 @@ type op struct {
 }
 
 func add(key string, vec ...float32) op { return op{key: key, vec: vec} }
-func del(key string, want bool) op     { return op{key: key, remove: true, wantRemoved: want} }
+func del(key string, want bool) op      { return op{key: key, remove: true, wantRemoved: want} }
 
 // model is the reference state the index must agree with.
 type model struct {
