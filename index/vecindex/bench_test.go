@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -102,6 +103,35 @@ func BenchmarkSearchData(b *testing.B) {
 			data := ds.gen(rand.New(rand.NewPCG(1, 2)), dim, benchMaxN)
 			queries := ds.gen(rand.New(rand.NewPCG(3, 4)), dim, benchQueries)
 			newSearchBench(b, data, queries, benchMaxN).run(b)
+		})
+	}
+}
+
+// BenchmarkSearchFiltered measures 100k×384 clustered search with a
+// filter that keeps half or one in a hundred of the keys, as a
+// restriction to one language or one product would.
+func BenchmarkSearchFiltered(b *testing.B) {
+	const dim = 384
+	ds := datasetByName("mixture")
+	sb := newSearchBench(b,
+		ds.gen(rand.New(rand.NewPCG(1, 2)), dim, benchMaxN),
+		ds.gen(rand.New(rand.NewPCG(3, 4)), dim, benchQueries), benchMaxN)
+	for _, keep := range []int{2, 100} {
+		b.Run(fmt.Sprintf("keep=1in%d", keep), func(b *testing.B) {
+			filter := func(key string) bool {
+				n, _ := strconv.Atoi(key[1:])
+				return n%keep == 0
+			}
+			durs := make([]time.Duration, 0, b.N)
+			for i := 0; b.Loop(); i++ {
+				t0 := time.Now()
+				if got := sb.x.Search(sb.queries[i%len(sb.queries)], 10, filter); len(got) != 10 {
+					b.Fatalf("got %d hits; want 10", len(got))
+				}
+				durs = append(durs, time.Since(t0))
+			}
+			b.StopTimer()
+			reportLatency(b, durs)
 		})
 	}
 }

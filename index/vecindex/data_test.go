@@ -187,7 +187,7 @@ func norm64(v []float32) []float64 {
 	for _, f := range v {
 		s += float64(f) * float64(f)
 	}
-	if s == 0 {
+	if s == 0 || math.IsNaN(s) || math.IsInf(s, 0) {
 		return nil
 	}
 	out := make([]float64, len(v))

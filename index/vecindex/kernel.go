@@ -177,52 +177,55 @@ func siftDownMin(h []float32, i int) {
 	}
 }
 
-// candHeap is a max-heap of vector slots ordered by their upper bound, so
-// candidates are re-scored best-first and the loop can stop as soon as
-// the next bound cannot beat the k-th exact score.
-type candHeap struct {
-	idx []int32
-	ub  []float32 // indexed by slot
+// cand is a vector slot waiting for its exact score.
+type cand struct {
+	ub   float32
+	slot int32
 }
 
-func (h *candHeap) less(a, b int32) bool { // a ranks above b
-	ua, ub := h.ub[a], h.ub[b]
-	if ua != ub {
-		return ua > ub
+// candHeap is a max-heap of candidates by upper bound (ties by slot, for
+// determinism), so they are re-scored best-first and the loop can stop as
+// soon as the next bound cannot beat the k-th exact score.
+type candHeap []cand
+
+func (h candHeap) above(a, b cand) bool {
+	if a.ub != b.ub {
+		return a.ub > b.ub
 	}
-	return a < b
+	return a.slot < b.slot
 }
 
-func (h *candHeap) init() {
-	for i := len(h.idx)/2 - 1; i >= 0; i-- {
+func (h candHeap) init() {
+	for i := len(h)/2 - 1; i >= 0; i-- {
 		h.down(i)
 	}
 }
 
-func (h *candHeap) pop() int32 {
-	top := h.idx[0]
-	last := len(h.idx) - 1
-	h.idx[0] = h.idx[last]
-	h.idx = h.idx[:last]
+func (h *candHeap) pop() cand {
+	old := *h
+	top := old[0]
+	last := len(old) - 1
+	old[0] = old[last]
+	*h = old[:last]
 	h.down(0)
 	return top
 }
 
-func (h *candHeap) down(i int) {
-	n := len(h.idx)
+func (h candHeap) down(i int) {
+	n := len(h)
 	for {
 		l := 2*i + 1
 		if l >= n {
 			return
 		}
 		m := l
-		if r := l + 1; r < n && h.less(h.idx[r], h.idx[l]) {
+		if r := l + 1; r < n && h.above(h[r], h[l]) {
 			m = r
 		}
-		if !h.less(h.idx[m], h.idx[i]) {
+		if !h.above(h[m], h[i]) {
 			return
 		}
-		h.idx[i], h.idx[m] = h.idx[m], h.idx[i]
+		h[i], h[m] = h[m], h[i]
 		i = m
 	}
 }

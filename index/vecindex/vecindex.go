@@ -283,6 +283,45 @@ func (x *Index) encode(v []float32, code []uint64) vecMeta {
 	}
 }
 
+// histBuckets covers upper bounds in [-histRange, histRange); bounds are
+// cosines plus a small error margin, so they fall well inside.
+const (
+	histBuckets = 4096
+	histRange   = 2
+)
+
+func bucketOf(u float32) int {
+	b := int((u + histRange) * (histBuckets / (2 * histRange)))
+	return min(max(b, 0), histBuckets-1)
+}
+
+func bucketFloor(b int) float32 {
+	return float32(b)/(histBuckets/(2*histRange)) - histRange
+}
+
+// histogram counts the upper bounds per bucket.
+func (q *query) histogram(n int) []int32 {
+	q.hist = slices.Grow(q.hist[:0], histBuckets)[:histBuckets]
+	clear(q.hist)
+	for _, u := range q.ub[:n] {
+		q.hist[bucketOf(u)]++
+	}
+	return q.hist
+}
+
+// nextBand returns the threshold below top that takes in about want more
+// upper bounds, or -Inf when that reaches the lowest bucket.
+func nextBand(hist []int32, top float32, want int) float32 {
+	got := 0
+	for b := bucketOf(top); b > 0; b-- {
+		got += int(hist[b])
+		if f := bucketFloor(b); f < top && got >= want {
+			return f
+		}
+	}
+	return float32(math.Inf(-1))
+}
+
 // query is a prepared query plus the scratch space of one Search; pooled
 // because at 100k vectors the bound buffer alone is 400 KB.
 type query struct {
@@ -298,7 +337,8 @@ type query struct {
 
 	ub   []float32   // per-slot upper bound
 	lbs  [][]float32 // per-worker lower-bound heaps
-	cand []int32
+	cand []cand
+	hist []int32
 }
 
 func (x *Index) newQuery() any {
@@ -425,46 +465,51 @@ func (x *Index) scan(qq *query, n, k int) float32 {
 
 // rescore computes exact scores for candidates, best upper bound first.
 // Candidates are taken in bands of upper bound, starting at thresh: with
-// no filter the first band is all that can qualify; a filter that rejects
-// vectors in it can leave fewer than k hits, and then lower bands follow.
+// no filter the first band is all that can qualify. A filter that rejects
+// candidates can leave fewer than k hits, and then lower bands follow,
+// each about twice the size of the one before, cut from a histogram of
+// the bounds so that a selective filter costs a few passes, not one per
+// fixed step.
 func (x *Index) rescore(qq *query, n, k int, thresh float32, filter func(string) bool) ([]Hit, int) {
 	rescored := 0
 	hits := make(hitHeap, 0, min(k, n))
 	top := float32(math.Inf(1))
-	step := float32(0.0625)
+	var hist []int32
 	for {
-		cand := qq.cand[:0]
+		h := candHeap(qq.cand[:0])
 		for i, u := range qq.ub[:n] {
 			if u >= thresh && u < top {
-				cand = append(cand, int32(i))
+				h = append(h, cand{u, int32(i)})
 			}
 		}
-		h := candHeap{idx: cand, ub: qq.ub}
+		band := len(h)
+		if filter != nil {
+			// Filtering the band before ordering it costs a few calls the
+			// stop rule might have spared, but keeps the heap at the size
+			// of what passes: for a filter that keeps 1% of keys, the
+			// bands that must be visited hold tens of thousands.
+			h = slices.DeleteFunc(h, func(c cand) bool { return !filter(x.keys[c.slot]) })
+		}
 		h.init()
-		for len(h.idx) > 0 {
-			i := h.pop()
-			if len(hits) == k && qq.ub[i] < hits[0].Score {
-				h.idx = h.idx[:0]
+		for len(h) > 0 {
+			c := h.pop()
+			if len(hits) == k && c.ub < hits[0].Score {
 				break
 			}
-			key := x.keys[i]
-			if filter != nil && !filter(key) {
-				continue
-			}
+			key := x.keys[c.slot]
 			rescored++
-			s := dot(qq.unit, x.vecs[int(i)*x.dim:int(i+1)*x.dim])
+			s := dot(qq.unit, x.vecs[int(c.slot)*x.dim:int(c.slot+1)*x.dim])
 			hits.offer(Hit{Key: key, Score: s}, k)
 		}
-		qq.cand = cand[:0]
+		qq.cand = h[:0]
 		if math.IsInf(float64(thresh), -1) || len(hits) == k && hits[0].Score >= thresh {
 			break
 		}
-		top = thresh
-		thresh -= step
-		step *= 2
-		if thresh < -2 {
-			thresh = float32(math.Inf(-1))
+		if hist == nil {
+			hist = qq.histogram(n)
 		}
+		top = thresh
+		thresh = nextBand(hist, top, max(256, 2*band))
 		if len(hits) == k {
 			thresh = max(thresh, hits[0].Score)
 		}
