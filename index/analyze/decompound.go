@@ -75,33 +75,28 @@ func newSplitter(words []string, stem stemFunc, stop analysis.TokenMap, splitKno
 		splitKnown:      splitKnown,
 		unknownModifier: unknownModifier,
 	}
+	// surface keeps plain words only (isWord: a-z), so byte offsets below
+	// are rune offsets.
+	s.surface = make(map[string]bool, len(words))
 	for _, w := range words {
-		f := []rune(Fold(w))
-		if !isWord(f) {
+		f := Fold(w)
+		if !isWord([]rune(f)) {
 			continue
 		}
-		if st := stem(f); len(st) >= minStem {
+		s.surface[f] = true
+		if st := stem([]rune(f)); len(st) >= minStem {
 			s.known[string(st)] = true
 		}
 	}
 	// Productivity is counted on plain juxtapositions only (Lohn|steuer:
 	// both halves are dictionary words as spelled). With linking
 	// elements allowed, every Lohns|teuer would count for "teuer" too.
-	surface := make(map[string]bool, len(words))
-	for _, w := range words {
-		surface[Fold(w)] = true
-	}
-	s.surface = surface
 	s.heads, s.modifiers = map[string]int{}, map[string]int{}
-	for w := range surface {
-		f := []rune(w)
-		if !isWord(f) || len(f) < minModifier+minHead {
-			continue
-		}
-		for k := minHead; k <= len(f)-minHead; k++ {
-			if surface[string(f[:k])] && surface[string(f[k:])] {
-				s.modifiers[s.stemOf(f[:k])]++
-				s.heads[s.stemOf(f[k:])]++
+	for w := range s.surface {
+		for k := minHead; k <= len(w)-minHead; k++ {
+			if s.surface[w[:k]] && s.surface[w[k:]] {
+				s.modifiers[s.stemOf([]rune(w[:k]))]++
+				s.heads[s.stemOf([]rune(w[k:]))]++
 			}
 		}
 	}
