@@ -393,23 +393,34 @@ func TestAddCopiesInput(t *testing.T) {
 }
 
 func TestBytes(t *testing.T) {
-	x := New(384)
+	const dim, n = 64, 10000
+	x := New(dim)
 	empty := x.Bytes()
-	vecs := genGauss(rand.New(rand.NewPCG(1, 1)), 384, 1000)
+	vecs := genGauss(rand.New(rand.NewPCG(1, 1)), dim, n)
 	for i, v := range vecs {
+		if i%100 == 0 {
+			v = make([]float32, dim) // zero vectors are held too
+		}
 		if err := x.Add(fmt.Sprint(i), v); err != nil {
 			t.Fatal(err)
 		}
 	}
-	// Each vector holds at least its float32 copy and its code.
-	if got, floor := x.Bytes()-empty, 1000*(384*4+384/8); got < floor {
-		t.Errorf("Bytes grew by %d for 1000 vectors; want ≥ %d", got, floor)
+	// Each vector holds at least its float32 copy, its code and its key.
+	full := x.Bytes()
+	if floor := empty + (n-n/100)*(dim*4+dim/8); full < floor {
+		t.Errorf("Bytes() with %d vectors = %d; want ≥ %d", n, full, floor)
 	}
 	for i := range vecs {
-		x.Remove(fmt.Sprint(i))
+		if !x.Remove(fmt.Sprint(i)) {
+			t.Fatalf("Remove(%d) = false; want true", i)
+		}
 	}
-	if got := x.Bytes(); got > empty+2000*(384*4+384/8) {
-		t.Errorf("Bytes after removing all = %d; want near %d", got, empty)
+	// Mass removal gives the slabs back.
+	if got := x.Bytes(); got > empty+full/10 {
+		t.Errorf("Bytes() after removing all = %d; want ≤ %d (empty %d, full %d)", got, empty+full/10, empty, full)
+	}
+	if x.keyBytes != 0 {
+		t.Errorf("key bytes after removing all = %d; want 0", x.keyBytes)
 	}
 }
 
