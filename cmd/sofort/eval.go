@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/sofort-chat/sofort/eval"
+	"github.com/sofort-chat/sofort/index"
+)
+
+func cmdEval(ctx context.Context, args []string, io stdio) error {
+	fs := newFlags("eval", "eval --corpus FILE --cases FILE [--mode bm25|vector|hybrid] [--json]", io)
+	corpusPath := fs.String("corpus", "", "documents to import (JSONL, CSV or Markdown dir)")
+	casesPath := fs.String("cases", "", "questions with expected documents (JSONL)")
+	mode := fs.String("mode", "hybrid", "ranking: bm25, vector or hybrid; several comma-separated in text mode")
+	asJSON := fs.Bool("json", false, "print one JSON object instead of text")
+	misses := fs.Int("misses", 0, "also print up to `N` cases answered wrongly (text mode)")
+	rest, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return fmt.Errorf("%w: unexpected arguments %q", errUsage, rest)
+	}
+	if *corpusPath == "" || *casesPath == "" {
+		fs.Usage()
+		return fmt.Errorf("%w: --corpus and --cases are required", errUsage)
+	}
+	var modes []index.Mode
+	for _, s := range strings.Split(*mode, ",") {
+		m, err := index.ParseMode(s)
+		if err != nil {
+			return fmt.Errorf("%w: %v", errUsage, err)
+		}
+		modes = append(modes, m)
+	}
+	if *asJSON && len(modes) > 1 {
+		return fmt.Errorf("%w: --json reports one mode at a time", errUsage)
+	}
+	cases, err := eval.ReadCases(*casesPath)
+	if err != nil {
+		return err
+	}
+	env, err := eval.Setup(ctx, *corpusPath, "", index.Options{})
+	if err != nil {
+		return err
+	}
+	defer env.Close()
+	if env.Import.Rejected > 0 {
+		fmt.Fprintf(io.err, "eval: %d corpus records rejected, first: %s\n", env.Import.Rejected, env.Import.Errors[0])
+	}
+	for _, m := range modes {
+		rep, err := eval.RunRetrieval(ctx, env.Index, cases, m, nil)
+		if err != nil {
+			return err
+		}
+		rep.Suite = suiteName(*casesPath)
+		if err := printRetrieval(io, rep, *asJSON, *misses); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func printRetrieval(io stdio, rep eval.RetrievalReport, asJSON bool, misses int) error {
+	if asJSON {
+		// Exactly the documented keys: scripts and release gates read them.
+		return json.NewEncoder(io.out).Encode(struct {
+			Cases   int          `json:"cases"`
+			R1      float64      `json:"recall@1"`
+			R5      float64      `json:"recall@5"`
+			MRR     float64      `json:"mrr@10"`
+			NDCG    float64      `json:"ndcg@10"`
+			Latency eval.Latency `json:"latency_ms"`
+		}{rep.Cases, rep.R1, rep.R5, rep.MRR, rep.NDCG, rep.Latency})
+	}
+	if err := rep.WriteText(io.out); err != nil {
+		return err
+	}
+	for i, miss := range rep.Misses {
+		if i >= misses {
+			break
+		}
+		fmt.Fprintf(io.out, "  miss %s %q expect %v got %v (rank %d)\n", miss.Case.ID, miss.Case.Query, miss.Case.Expect, miss.Got, miss.Rank)
+	}
+	return nil
+}
+
+// suiteName names a suite after its folder (shared/eval/covid-de/dev.jsonl
+// → covid-de), or its file when it has no folder.
+func suiteName(path string) string {
+	dir := filepath.Base(filepath.Dir(path))
+	if dir == "." || dir == "/" {
+		return strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	}
+	return dir
+}

@@ -1,0 +1,243 @@
+// Package localembed is sofort's default embedder: pure Go, offline and
+// deterministic. It hashes several kinds of features into one dense vector:
+//
+//   - stems from the same analysis as the full-text index, weighted by how
+//     rare they are in the corpus (inverse document frequency learned at
+//     index time), so the vector side agrees with BM25 on what matters;
+//   - character n-grams of the folded words, which survive typos, missing
+//     umlauts, inflection and compounds that stemming misses;
+//   - synonyms from real lexical resources (OpenThesaurus, WordNet), which
+//     bridge vocabulary gaps ("Symptome" and "Krankheitszeichen") that no
+//     lexical index can;
+//   - adjacent stem pairs, which keep a little word order.
+//
+// Each block is normalised on its own and weighted, so no block drowns
+// another however long the text is.
+package localembed
+
+import (
+	"context"
+	"fmt"
+	"hash/fnv"
+	"math"
+	"strings"
+	"unicode"
+
+	"github.com/sofort-chat/sofort/index/analyze"
+	"github.com/sofort-chat/sofort/internal/lexicon"
+)
+
+// Version changes whenever the features or their weighting change, so
+// indexes built with an older version are re-embedded.
+const Version = "1"
+
+// Options tune the embedder. The zero value is not useful; start from
+// DefaultOptions.
+type Options struct {
+	Dim int
+	// Block weights (relative; each block is unit-normalised first).
+	WordWeight    float64
+	CharWeight    float64
+	SynonymWeight float64
+	BigramWeight  float64
+	// Character n-gram sizes, inclusive.
+	MinGram, MaxGram int
+	// MaxSynonyms bounds the synonyms taken per word; thesaurus groups for
+	// common words are large and mostly noise.
+	MaxSynonyms int
+}
+
+// DefaultOptions returns the settings measured best on the dev suites (see
+// docs/retrieval.md).
+func DefaultOptions() Options {
+	return Options{
+		Dim:           384,
+		WordWeight:    1.0,
+		CharWeight:    0.8,
+		SynonymWeight: 0.35,
+		BigramWeight:  0.3,
+		MinGram:       3,
+		MaxGram:       5,
+		MaxSynonyms:   8,
+	}
+}
+
+// Embedder implements index.Embedder.
+type Embedder struct {
+	opt Options
+	an  *analyze.Analyzer
+	idf *IDF
+}
+
+// New builds an embedder. idf may be nil (all terms weigh the same); with a
+// fitted table, rare terms weigh more.
+func New(opt Options, an *analyze.Analyzer, idf *IDF) (*Embedder, error) {
+	if opt.Dim < 16 {
+		return nil, fmt.Errorf("localembed: dim %d too small (at least 16)", opt.Dim)
+	}
+	if an == nil {
+		var err error
+		if an, err = analyze.New(); err != nil {
+			return nil, fmt.Errorf("localembed: %w", err)
+		}
+	}
+	return &Embedder{opt: opt, an: an, idf: idf}, nil
+}
+
+// Name identifies the embedder with every setting that changes a vector.
+func (e *Embedder) Name() string {
+	o := e.opt
+	n := fmt.Sprintf("local-v%s-d%d-w%g-c%g-s%g-b%g-g%d%d-m%d", Version, o.Dim, o.WordWeight, o.CharWeight, o.SynonymWeight, o.BigramWeight, o.MinGram, o.MaxGram, o.MaxSynonyms)
+	if e.idf != nil {
+		n += "-idf" + e.idf.Fingerprint()
+	}
+	return n
+}
+
+// Dim returns the vector length.
+func (e *Embedder) Dim() int { return e.opt.Dim }
+
+// Embed returns one unit vector per text (a zero vector for a text with no
+// features, such as emoji only).
+func (e *Embedder) Embed(ctx context.Context, lang string, texts []string) ([][]float32, error) {
+	out := make([][]float32, len(texts))
+	for i, t := range texts {
+		if i%64 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		out[i] = e.embed(lang, t)
+	}
+	return out, nil
+}
+
+type accum struct {
+	v    []float64
+	norm float64
+}
+
+func (e *Embedder) embed(lang, text string) []float32 {
+	dim := e.opt.Dim
+	words := make([]float64, dim)
+	chars := make([]float64, dim)
+	syns := make([]float64, dim)
+	bigr := make([]float64, dim)
+
+	terms := e.an.Terms(lang, text)
+	for i, t := range terms {
+		w := e.weight(t)
+		addHashed(words, "w\x00"+t, w)
+		if i > 0 {
+			addHashed(bigr, "b\x00"+terms[i-1]+"\x00"+t, math.Sqrt(w*e.weight(terms[i-1])))
+		}
+	}
+
+	raw := splitWords(analyze.Fold(text))
+	for _, w := range raw {
+		e.charGrams(chars, w)
+	}
+	if e.opt.SynonymWeight > 0 {
+		if th, err := lexicon.ForLang(lang); err == nil {
+			e.synonyms(syns, th, lang, raw)
+		}
+	}
+
+	out := make([]float32, dim)
+	mix := func(block []float64, weight float64) {
+		var s float64
+		for _, x := range block {
+			s += x * x
+		}
+		if s == 0 || weight == 0 {
+			return
+		}
+		k := weight / math.Sqrt(s)
+		for i, x := range block {
+			out[i] += float32(x * k)
+		}
+	}
+	mix(words, e.opt.WordWeight)
+	mix(chars, e.opt.CharWeight)
+	mix(syns, e.opt.SynonymWeight)
+	mix(bigr, e.opt.BigramWeight)
+	normalizeInPlace(out)
+	return out
+}
+
+func (e *Embedder) weight(term string) float64 {
+	if e.idf == nil {
+		return 1
+	}
+	return e.idf.Weight(term)
+}
+
+// charGrams adds the word's character n-grams with boundary markers, so
+// prefixes and suffixes are told apart from word-inner grams.
+func (e *Embedder) charGrams(dst []float64, word string) {
+	r := []rune("<" + word + ">")
+	if len(r) > 40 {
+		// Pasted tokens (URLs, log lines) would flood the block.
+		r = r[:40]
+	}
+	for n := e.opt.MinGram; n <= e.opt.MaxGram; n++ {
+		for i := 0; i+n <= len(r); i++ {
+			addHashed(dst, "c\x00"+string(r[i:i+n]), 1)
+		}
+	}
+}
+
+// synonyms adds the stems of each word's thesaurus synonyms. A word with
+// many synonyms spreads one unit of weight over them, so ambiguous common
+// words do not dominate.
+func (e *Embedder) synonyms(dst []float64, th *lexicon.Thesaurus, lang string, words []string) {
+	for _, w := range words {
+		if len([]rune(w)) < 3 {
+			continue
+		}
+		syn := th.Synonyms(w)
+		if len(syn) == 0 {
+			continue
+		}
+		if len(syn) > e.opt.MaxSynonyms {
+			syn = syn[:e.opt.MaxSynonyms]
+		}
+		share := 1 / math.Sqrt(float64(len(syn)))
+		for _, s := range syn {
+			for _, t := range e.an.Terms(lang, s) {
+				addHashed(dst, "w\x00"+t, share*e.weight(t))
+			}
+		}
+	}
+}
+
+func splitWords(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+}
+
+// addHashed adds w at a signed hashed position. The sign bit makes
+// collisions cancel in expectation instead of adding up.
+func addHashed(dst []float64, feature string, w float64) {
+	h := fnv.New64a()
+	h.Write([]byte(feature))
+	x := h.Sum64()
+	i := int(x % uint64(len(dst)))
+	if x>>63 == 1 {
+		w = -w
+	}
+	dst[i] += w
+}
+
+func normalizeInPlace(v []float32) {
+	var s float64
+	for _, x := range v {
+		s += float64(x) * float64(x)
+	}
+	if s == 0 {
+		return
+	}
+	k := float32(1 / math.Sqrt(s))
+	for i := range v {
+		v[i] *= k
+	}
+}

@@ -1,0 +1,464 @@
+package index
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/sofort-chat/sofort/corpus"
+	"github.com/sofort-chat/sofort/index/analyze"
+	"github.com/sofort-chat/sofort/internal/langdetect"
+)
+
+// Mode chooses which indexes answer a query.
+type Mode string
+
+const (
+	ModeBM25   Mode = "bm25"
+	ModeVector Mode = "vector"
+	ModeHybrid Mode = "hybrid"
+)
+
+// ParseMode accepts the CLI spelling of a mode.
+func ParseMode(s string) (Mode, error) {
+	switch m := Mode(strings.ToLower(strings.TrimSpace(s))); m {
+	case ModeBM25, ModeVector, ModeHybrid:
+		return m, nil
+	case "":
+		return ModeHybrid, nil
+	}
+	return "", fmt.Errorf("unknown mode %q (want bm25, vector or hybrid)", s)
+}
+
+// ErrEmptyQuery is returned for a question with nothing searchable in it.
+var ErrEmptyQuery = errors.New("empty question")
+
+// MaxQueryBytes bounds the text a query analyses. A visitor pasting a whole
+// e-mail still gets hits from its beginning, where the question usually is.
+const MaxQueryBytes = 4000
+
+// Query is one search.
+type Query struct {
+	Text string
+	// Lang restricts hits to documents in that language and sets the
+	// query's analysis. Empty: detect the analysis, search all languages.
+	Lang string
+	Mode Mode
+	K    int
+	// Fusion overrides the index's fusion settings for this query (for
+	// evaluation and tuning); nil uses the index's.
+	Fusion *FusionOptions
+}
+
+// Hit is one document found.
+type Hit struct {
+	DocID string
+	// Score is in [0,1] and comparable across queries: the bot's
+	// thresholds apply to it.
+	Score float64
+	// Fields names the document fields the question matched.
+	Fields []string
+	// Snippet is the best passage, shortened; Highlights are byte ranges
+	// of Snippet that match the question's terms.
+	Snippet    string
+	Highlights [][2]int
+	// PassageField is the field of the best passage.
+	PassageField string
+	Doc          corpus.Document
+	// Components, for evaluation and debugging.
+	BM25   float64 // raw full-text score (0 when not found that way)
+	Vector float64 // best passage cosine
+	Rank   struct{ BM25, Vector int }
+}
+
+type cand struct {
+	id             string
+	bm25           float64
+	bRank          int
+	fields         []string
+	vq, va, vector float64 // best question-side, answer-side and combined cosine
+	qsims          []float64 // question-side cosines, best first (up to KNN)
+	vRank          int
+	passage        string // best passage id
+	score          float64
+}
+
+// Search answers q. It never panics on odd input; it returns
+// ErrEmptyQuery for a question with no letters or digits.
+func (x *Index) Search(ctx context.Context, q Query) ([]Hit, error) {
+	text := strings.ToValidUTF8(q.Text, " ")
+	text = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, text)
+	if len(text) > MaxQueryBytes {
+		text = truncate(text, MaxQueryBytes)
+	}
+	if strings.IndexFunc(text, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) < 0 {
+		return nil, ErrEmptyQuery
+	}
+	if q.K <= 0 {
+		q.K = 10
+	}
+	if q.Mode == "" {
+		q.Mode = ModeHybrid
+	}
+	lang := q.Lang
+	if lang == "" {
+		if l, conf := langdetect.Detect(text); conf >= 0.5 {
+			lang = l
+		}
+	}
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+
+	f := x.opt.Fusion
+	if q.Fusion != nil {
+		f = q.Fusion.withDefaults()
+	}
+	cands := map[string]*cand{}
+	get := func(id string) *cand {
+		c := cands[id]
+		if c == nil {
+			c = &cand{id: id}
+			cands[id] = c
+		}
+		return c
+	}
+	if q.Mode != ModeVector {
+		hits, err := x.ft.search(ctx, text, lang, q.Lang, x.opt.Boosts, f.Candidates)
+		if err != nil {
+			return nil, err
+		}
+		for i, h := range hits {
+			c := get(h.ID)
+			c.bm25, c.bRank, c.fields = h.Score, i+1, h.Fields
+		}
+	}
+	if q.Mode != ModeBM25 {
+		if err := x.vectorCandidates(ctx, f, text, lang, q.Lang, get, cands); err != nil {
+			return nil, err
+		}
+	}
+	list := make([]*cand, 0, len(cands))
+	for _, c := range cands {
+		c.score = f.score(q.Mode, c)
+		list = append(list, c)
+	}
+	sort.Slice(list, func(i, j int) bool {
+		if list[i].score != list[j].score {
+			return list[i].score > list[j].score
+		}
+		return list[i].id < list[j].id
+	})
+	if len(list) > q.K {
+		list = list[:q.K]
+	}
+	out := make([]Hit, 0, len(list))
+	for _, c := range list {
+		h, err := x.hit(ctx, c, text, lang)
+		if errors.Is(err, corpus.ErrNotFound) {
+			// Indexed but gone from the store: the next Sync drops it.
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, h)
+	}
+	return out, nil
+}
+
+// vectorCandidates embeds the question, collects the nearest passages and
+// folds them into per-document candidates: the best question-side passage
+// and the best answer-side passage each count.
+func (x *Index) vectorCandidates(ctx context.Context, f FusionOptions, text, lang, filterLang string, get func(string) *cand, cands map[string]*cand) error {
+	vecs, err := x.emb.Embed(ctx, lang, []string{text})
+	if err != nil {
+		return fmt.Errorf("%w: embed question: %v", ErrEmbedder, err)
+	}
+	if len(vecs) != 1 || !normalize(vecs[0]) {
+		return nil
+	}
+	var filter func(string) bool
+	if filterLang != "" {
+		filter = func(doc string) bool { return x.lang[doc] == filterLang }
+	}
+	hits := x.vec.search(vecs[0], f.Passages, filter)
+	rank := 0
+	for _, h := range hits {
+		doc := docOfPassage(h.PassageID)
+		c := cands[doc]
+		if c == nil || c.vRank == 0 {
+			rank++
+		}
+		c = get(doc)
+		if c.vRank == 0 {
+			c.vRank = rank
+		}
+		s := float64(h.Score)
+		if isQuestionSide(fieldOfPassage(h.PassageID)) {
+			if s > c.vq {
+				c.vq = s
+			}
+			if len(c.qsims) < f.KNN {
+				c.qsims = append(c.qsims, s) // hits arrive best first
+			}
+		} else if s > c.va {
+			c.va = s
+		}
+		if s > c.vector || c.passage == "" {
+			if s > c.vector {
+				c.vector = s
+			}
+			c.passage = h.PassageID
+		}
+	}
+	for _, c := range cands {
+		c.vector = f.combineVector(c)
+	}
+	return nil
+}
+
+func isQuestionSide(field string) bool {
+	return field == FieldQuestion || field == FieldTitle || field == FieldAlt
+}
+
+// FusionOptions control how the two rankings become one score.
+type FusionOptions struct {
+	// Candidates is how many full-text hits enter fusion; Passages how
+	// many nearest passages.
+	Candidates int
+	Passages   int
+	// VectorWeight is the vector side's share of the fused score.
+	VectorWeight float64
+	// BM25Half is the raw full-text score that maps to 0.5: raw Bleve
+	// scores are unbounded, the fused score must not be.
+	BM25Half float64
+	// AnswerWeight scales the answer-side cosine against the question
+	// side's.
+	AnswerWeight float64
+	// KNN and KNNWeight blend the best question-side cosine with the mean
+	// of the document's KNN best: a document with several close phrasings
+	// is a safer bet than one with a single lucky one.
+	KNN       int
+	KNNWeight float64
+	// Sum adds the answer side to the question side instead of taking
+	// the larger.
+	Sum bool
+}
+
+func (f FusionOptions) withDefaults() FusionOptions {
+	d := FusionOptions{Candidates: 50, Passages: 300, VectorWeight: 0.5, BM25Half: 1.0, AnswerWeight: 0.8, KNN: 1}
+	if f.Candidates <= 0 {
+		f.Candidates = d.Candidates
+	}
+	if f.Passages <= 0 {
+		f.Passages = d.Passages
+	}
+	if f.VectorWeight <= 0 {
+		f.VectorWeight = d.VectorWeight
+	}
+	if f.BM25Half <= 0 {
+		f.BM25Half = d.BM25Half
+	}
+	if f.AnswerWeight <= 0 {
+		f.AnswerWeight = d.AnswerWeight
+	}
+	if f.KNN <= 0 {
+		f.KNN = d.KNN
+	}
+	return f
+}
+
+func (f FusionOptions) combineVector(c *cand) float64 {
+	vq := c.vq
+	if len(c.qsims) > 1 && f.KNNWeight > 0 {
+		var sum float64
+		for _, s := range c.qsims {
+			sum += s
+		}
+		vq = (1-f.KNNWeight)*vq + f.KNNWeight*sum/float64(len(c.qsims))
+	}
+	if f.Sum {
+		return (vq + f.AnswerWeight*c.va) / (1 + f.AnswerWeight)
+	}
+	return math.Max(vq, f.AnswerWeight*c.va)
+}
+
+// score maps a candidate to [0,1]. Both inputs are absolute, not ranks or
+// ratios to the best hit, so the same score means the same evidence in any
+// query.
+func (f FusionOptions) score(m Mode, c *cand) float64 {
+	b := c.bm25 / (c.bm25 + f.BM25Half)
+	v := math.Max(0, math.Min(1, c.vector))
+	switch m {
+	case ModeBM25:
+		return b
+	case ModeVector:
+		return v
+	}
+	return f.VectorWeight*v + (1-f.VectorWeight)*b
+}
+
+// hit loads the document and builds its snippet.
+func (x *Index) hit(ctx context.Context, c *cand, text, lang string) (Hit, error) {
+	d, err := x.src.Get(ctx, c.id)
+	if err != nil {
+		return Hit{}, fmt.Errorf("load hit %s: %w", c.id, err)
+	}
+	h := Hit{DocID: c.id, Score: c.score, Doc: d, BM25: c.bm25, Vector: c.vector}
+	h.Rank.BM25, h.Rank.Vector = c.bRank, c.vRank
+	qterms := map[string]bool{}
+	for _, t := range x.an.Terms(lang, text) {
+		qterms[t] = true
+	}
+	dl := x.lang[c.id]
+	h.Fields = append(h.Fields, c.fields...)
+	ptext, pfield := "", ""
+	if c.passage != "" {
+		ptext, pfield, _ = x.vec.passage(ctx, c.passage)
+		if pfield != "" && !contains(h.Fields, pfield) {
+			h.Fields = append(h.Fields, pfield)
+		}
+	}
+	if ptext == "" || isQuestionSide(pfield) {
+		// Show the answer, not the question the visitor already asked.
+		if p := bestAnswerPassage(&d, newPrefixMatcher(text)); p.Text != "" {
+			ptext, pfield = p.Text, p.Field
+		}
+	}
+	h.PassageField = pfield
+	h.Snippet, h.Highlights = x.snippet(ptext, dl, qterms)
+	return h, nil
+}
+
+func contains(xs []string, s string) bool {
+	for _, x := range xs {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// bestAnswerPassage picks the answer-side passage sharing most question
+// words (the first one on a tie, usually the direct answer).
+func bestAnswerPassage(d *corpus.Document, shared func(string) int) Passage {
+	var best Passage
+	bestN := -1
+	for _, p := range SplitPassages(d) {
+		if isQuestionSide(p.Field) {
+			continue
+		}
+		n := shared(p.Text)
+		if p.Field == FieldAccepted {
+			n++ // the accepted answer is what solved it
+		}
+		if n > bestN {
+			best, bestN = p, n
+		}
+	}
+	return best
+}
+
+const snippetBytes = 240
+
+// snippet cuts a window of about snippetBytes around the first matching
+// word and reports where the matching words are.
+func (x *Index) snippet(text, lang string, q map[string]bool) (string, [][2]int) {
+	if text == "" {
+		return "", nil
+	}
+	type span struct{ s, e int }
+	var words []span
+	inWord := false
+	start := 0
+	for i, r := range text {
+		isW := unicode.IsLetter(r) || unicode.IsDigit(r)
+		if isW && !inWord {
+			start, inWord = i, true
+		} else if !isW && inWord {
+			words = append(words, span{start, i})
+			inWord = false
+		}
+	}
+	if inWord {
+		words = append(words, span{start, len(text)})
+	}
+	var marks []span
+	for _, w := range words {
+		for _, t := range x.an.Terms(lang, text[w.s:w.e]) {
+			if q[t] {
+				marks = append(marks, w)
+				break
+			}
+		}
+	}
+	from := 0
+	if len(marks) > 0 && marks[0].s > snippetBytes/3 {
+		from = marks[0].s - snippetBytes/4
+		for from > 0 && !utf8.RuneStart(text[from]) {
+			from--
+		}
+		if sp := strings.IndexByte(text[from:marks[0].s], ' '); sp >= 0 {
+			from += sp + 1
+		}
+	}
+	to := len(text)
+	if to-from > snippetBytes {
+		cut := truncate(text[from:], snippetBytes)
+		to = from + len(cut)
+	}
+	out := strings.TrimSpace(text[from:to])
+	lead := strings.Index(text[from:to], out)
+	prefix, suffix := "", ""
+	if from > 0 {
+		prefix = "… "
+	}
+	if to < len(text) {
+		suffix = " …"
+	}
+	var hl [][2]int
+	base := from + lead
+	for _, m := range marks {
+		if m.s >= base && m.e <= base+len(out) {
+			hl = append(hl, [2]int{m.s - base + len(prefix), m.e - base + len(prefix)})
+		}
+	}
+	return prefix + out + suffix, hl
+}
+
+// newPrefixMatcher returns a cheap relatedness count for choosing among a
+// document's passages: how many words of a text share a five-letter folded
+// prefix with a word of the question. Full analysis of every passage of
+// every hit costs more than the whole search.
+func newPrefixMatcher(question string) func(string) int {
+	const n = 5
+	prefixes := map[string]bool{}
+	for _, w := range splitFolded(question) {
+		if r := []rune(w); len(r) >= 4 {
+			prefixes[string(r[:min(n, len(r))])] = true
+		}
+	}
+	return func(text string) int {
+		count := 0
+		for _, w := range splitFolded(text) {
+			if r := []rune(w); len(r) >= 4 && prefixes[string(r[:min(n, len(r))])] {
+				count++
+			}
+		}
+		return count
+	}
+}
+
+func splitFolded(s string) []string {
+	return strings.FieldsFunc(analyze.Fold(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+}
