@@ -81,7 +81,7 @@ type cand struct {
 	bm25           float64
 	bRank          int
 	fields         []string
-	vq, va, vector float64 // best question-side, answer-side and combined cosine
+	vq, va, vector float64   // best question-side, answer-side and combined cosine
 	qsims          []float64 // question-side cosines, best first (up to KNN)
 	vRank          int
 	passage        string // best passage id

@@ -311,4 +311,3 @@ func dirSize(path string) int64 {
 	})
 	return n
 }
-
