@@ -41,18 +41,23 @@ func (x *Index) Sync(ctx context.Context, progress Progress) (SyncReport, error)
 func (x *Index) Reindex(ctx context.Context, progress Progress) (SyncReport, error) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if err := x.ft.close(); err != nil {
-		return SyncReport{}, fmt.Errorf("close full-text index: %w", err)
-	}
-	if err := x.wipe(); err != nil {
-		return SyncReport{}, err
-	}
-	x.st = state{}
-	x.lang = map[string]string{}
-	if err := x.openParts(ctx); err != nil {
+	if err := x.reset(ctx); err != nil {
 		return SyncReport{}, err
 	}
 	return x.sync(ctx, progress)
+}
+
+// reset drops both indexes and opens empty ones.
+func (x *Index) reset(ctx context.Context) error {
+	if err := x.ft.close(); err != nil {
+		return fmt.Errorf("close full-text index: %w", err)
+	}
+	if err := x.wipe(); err != nil {
+		return err
+	}
+	x.st = state{}
+	x.lang = map[string]string{}
+	return x.openParts(ctx)
 }
 
 func (x *Index) sync(ctx context.Context, progress Progress) (SyncReport, error) {
@@ -60,6 +65,15 @@ func (x *Index) sync(ctx context.Context, progress Progress) (SyncReport, error)
 	maxSeq, err := x.src.MaxSeq(ctx)
 	if err != nil {
 		return rep, fmt.Errorf("sync: %w", err)
+	}
+	if x.st.Seq > maxSeq {
+		// The store is older than the index (restored from a backup):
+		// the index holds changes the store no longer has.
+		x.log.Warn("index is ahead of the store, rebuilding", "index_seq", x.st.Seq, "store_seq", maxSeq)
+		if err := x.reset(ctx); err != nil {
+			return rep, err
+		}
+		rep.Rebuilt = true
 	}
 	if x.st.Seq >= maxSeq {
 		return rep, nil
