@@ -147,9 +147,13 @@ func (x *Index) Search(ctx context.Context, q Query) ([]Hit, error) {
 			return nil, err
 		}
 	}
+	var top float64
+	for _, c := range cands {
+		top = math.Max(top, c.bm25)
+	}
 	list := make([]*cand, 0, len(cands))
 	for _, c := range cands {
-		c.score = f.score(q.Mode, c)
+		c.score = f.score(q.Mode, c, top)
 		list = append(list, c)
 	}
 	sort.Slice(list, func(i, j int) bool {
@@ -253,6 +257,12 @@ type FusionOptions struct {
 	// Sum adds the answer side to the question side instead of taking
 	// the larger.
 	Sum bool
+	// Relative scales each full-text score by the query's best one
+	// instead of saturating it.
+	Relative bool
+	// RRF ranks by reciprocal rank fusion with this k instead of the
+	// weighted score (for comparison; its score is not calibrated).
+	RRF float64
 }
 
 func (f FusionOptions) withDefaults() FusionOptions {
@@ -296,14 +306,27 @@ func (f FusionOptions) combineVector(c *cand) float64 {
 // score maps a candidate to [0,1]. Both inputs are absolute, not ranks or
 // ratios to the best hit, so the same score means the same evidence in any
 // query.
-func (f FusionOptions) score(m Mode, c *cand) float64 {
+func (f FusionOptions) score(m Mode, c *cand, top float64) float64 {
 	b := c.bm25 / (c.bm25 + f.BM25Half)
+	if f.Relative && top > 0 {
+		b = c.bm25 / top
+	}
 	v := math.Max(0, math.Min(1, c.vector))
 	switch m {
 	case ModeBM25:
 		return b
 	case ModeVector:
 		return v
+	}
+	if f.RRF > 0 {
+		var s float64
+		if c.bRank > 0 {
+			s += 1 / (f.RRF + float64(c.bRank))
+		}
+		if c.vRank > 0 {
+			s += 1 / (f.RRF + float64(c.vRank))
+		}
+		return s
 	}
 	return f.VectorWeight*v + (1-f.VectorWeight)*b
 }

@@ -175,18 +175,22 @@ func (x *Index) needsRefit(ctx context.Context, maxSeq int64) (bool, error) {
 // refit fits the IDF table on all published documents, then drops the
 // vectors and replays everything so every vector uses the same weights.
 func (x *Index) refit(ctx context.Context) error {
-	var units [][]string
+	type unit struct{ lang, text string }
+	var units []unit
 	err := x.src.Changes(ctx, 0, 0, func(d corpus.Document, _ int64) error {
 		if d.Status != corpus.StatusPublished {
 			return nil
 		}
-		units = append(units, x.an.Terms(detectLang(&d), d.Text()))
+		units = append(units, unit{detectLang(&d), d.Text()})
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("fit idf: %w", err)
 	}
-	idf := localembed.FitIDF(len(units), func(i int) []string { return units[i] })
+	idf, err := localembed.Fit(ctx, x.opt.Local, x.an, len(units), func(i int) (string, string) { return units[i].lang, units[i].text })
+	if err != nil {
+		return fmt.Errorf("fit idf: %w", err)
+	}
 	if err := writeFileAtomic(x.idfPath(), func() ([]byte, error) {
 		var b bytes.Buffer
 		_, err := idf.WriteTo(&b)

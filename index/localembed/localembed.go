@@ -29,7 +29,7 @@ import (
 
 // Version changes whenever the features or their weighting change, so
 // indexes built with an older version are re-embedded.
-const Version = "1"
+const Version = "2"
 
 // Options tune the embedder. The zero value is not useful; start from
 // DefaultOptions.
@@ -42,6 +42,10 @@ type Options struct {
 	BigramWeight  float64
 	// Character n-gram sizes, inclusive.
 	MinGram, MaxGram int
+	// GramIDFPower softens the IDF weights of character n-grams (0: all
+	// grams weigh the same; 1: full IDF). Rare grams are mostly typos and
+	// rare words; the grams shared by inflected forms are mid-frequency.
+	GramIDFPower float64
 	// MaxSynonyms bounds the synonyms taken per word; thesaurus groups for
 	// common words are large and mostly noise.
 	MaxSynonyms int
@@ -59,6 +63,7 @@ func DefaultOptions() Options {
 		MinGram:       3,
 		MaxGram:       5,
 		MaxSynonyms:   8,
+		GramIDFPower:  0,
 	}
 }
 
@@ -87,7 +92,7 @@ func New(opt Options, an *analyze.Analyzer, idf *IDF) (*Embedder, error) {
 // Name identifies the embedder with every setting that changes a vector.
 func (e *Embedder) Name() string {
 	o := e.opt
-	n := fmt.Sprintf("local-v%s-d%d-w%g-c%g-s%g-b%g-g%d%d-m%d", Version, o.Dim, o.WordWeight, o.CharWeight, o.SynonymWeight, o.BigramWeight, o.MinGram, o.MaxGram, o.MaxSynonyms)
+	n := fmt.Sprintf("local-v%s-d%d-w%g-c%g-s%g-b%g-g%d%d-p%g-m%d", Version, o.Dim, o.WordWeight, o.CharWeight, o.SynonymWeight, o.BigramWeight, o.MinGram, o.MaxGram, o.GramIDFPower, o.MaxSynonyms)
 	if e.idf != nil {
 		n += "-idf" + e.idf.Fingerprint()
 	}
@@ -126,17 +131,18 @@ func (e *Embedder) embed(lang, text string) []float32 {
 
 	terms := e.an.Terms(lang, text)
 	for i, t := range terms {
-		w := e.weight(t)
-		addHashed(words, "w\x00"+t, w)
+		w := e.weight(wordKey(t))
+		addHashed(words, wordKey(t), w)
 		if i > 0 {
-			addHashed(bigr, "b\x00"+terms[i-1]+"\x00"+t, math.Sqrt(w*e.weight(terms[i-1])))
+			addHashed(bigr, "b\x00"+terms[i-1]+"\x00"+t, math.Sqrt(w*e.weight(wordKey(terms[i-1]))))
 		}
 	}
 
 	raw := splitWords(analyze.Fold(text))
-	for _, w := range raw {
-		e.charGrams(chars, w)
-	}
+	e.charGrams(raw, func(g string) {
+		k := gramKey(g)
+		addHashed(chars, k, math.Pow(e.weight(k), e.opt.GramIDFPower))
+	})
 	if e.opt.SynonymWeight > 0 {
 		if th, err := lexicon.ForLang(lang); err == nil {
 			e.synonyms(syns, th, lang, raw)
@@ -165,26 +171,63 @@ func (e *Embedder) embed(lang, text string) []float32 {
 	return out
 }
 
-func (e *Embedder) weight(term string) float64 {
+func (e *Embedder) weight(key string) float64 {
 	if e.idf == nil {
 		return 1
 	}
-	return e.idf.Weight(term)
+	return e.idf.Weight(key)
 }
 
-// charGrams adds the word's character n-grams with boundary markers, so
-// prefixes and suffixes are told apart from word-inner grams.
-func (e *Embedder) charGrams(dst []float64, word string) {
-	r := []rune("<" + word + ">")
-	if len(r) > 40 {
-		// Pasted tokens (URLs, log lines) would flood the block.
-		r = r[:40]
-	}
-	for n := e.opt.MinGram; n <= e.opt.MaxGram; n++ {
-		for i := 0; i+n <= len(r); i++ {
-			addHashed(dst, "c\x00"+string(r[i:i+n]), 1)
+func wordKey(t string) string { return "w\x00" + t }
+func gramKey(g string) string { return "c\x00" + g }
+
+// charGrams calls fn with each word's character n-grams, with boundary
+// markers so prefixes and suffixes are told apart from word-inner grams.
+// Their IDF weights make the grams of function words ("wie", "the") and
+// common endings count little.
+func (e *Embedder) charGrams(words []string, fn func(string)) {
+	for _, word := range words {
+		r := []rune("<" + word + ">")
+		if len(r) > 40 {
+			// Pasted tokens (URLs, log lines) would flood the block.
+			r = r[:40]
+		}
+		for n := e.opt.MinGram; n <= e.opt.MaxGram; n++ {
+			for i := 0; i+n <= len(r); i++ {
+				fn(string(r[i : i+n]))
+			}
 		}
 	}
+}
+
+// Fit learns the IDF table from n units (documents); text returns the
+// i-th unit's language and text. Words and character n-grams both get
+// weights.
+func Fit(ctx context.Context, opt Options, an *analyze.Analyzer, n int, text func(i int) (lang, text string)) (*IDF, error) {
+	e, err := New(opt, an, nil)
+	if err != nil {
+		return nil, err
+	}
+	var ctxErr error
+	idf := FitIDF(n, func(i int) []string {
+		if ctxErr != nil {
+			return nil
+		}
+		if i%256 == 0 {
+			ctxErr = ctx.Err()
+		}
+		lang, t := text(i)
+		var keys []string
+		for _, w := range e.an.Terms(lang, t) {
+			keys = append(keys, wordKey(w))
+		}
+		e.charGrams(splitWords(analyze.Fold(t)), func(g string) { keys = append(keys, gramKey(g)) })
+		return keys
+	})
+	if ctxErr != nil {
+		return nil, ctxErr
+	}
+	return idf, nil
 }
 
 // synonyms adds the stems of each word's thesaurus synonyms. A word with
@@ -205,7 +248,7 @@ func (e *Embedder) synonyms(dst []float64, th *lexicon.Thesaurus, lang string, w
 		share := 1 / math.Sqrt(float64(len(syn)))
 		for _, s := range syn {
 			for _, t := range e.an.Terms(lang, s) {
-				addHashed(dst, "w\x00"+t, share*e.weight(t))
+				addHashed(dst, wordKey(t), share*e.weight(wordKey(t)))
 			}
 		}
 	}
