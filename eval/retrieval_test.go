@@ -146,7 +146,7 @@ func TestRunRetrieval(t *testing.T) {
 	}
 
 	t.Run("fusion override", func(t *testing.T) {
-		rep, err := eval.RunRetrieval(ctx, env.Index, cases, index.ModeHybrid, &index.FusionOptions{VectorWeight: 0.99})
+		rep, err := eval.RunRetrieval(ctx, env.Index, cases, index.ModeHybrid, &index.FusionOptions{Candidates: 1})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -230,43 +230,6 @@ func hash(s string) uint32 {
 	return h.Sum32()
 }
 
-func TestOpenEmpty(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	dir := t.TempDir()
-	st := openStore(t, filepath.Join(dir, "sofort.db"))
-	defer st.Close()
-	x := openIndex(t, filepath.Join(dir, "index", "nested"), st, index.Options{})
-	if rep := mustSync(t, x); rep != (index.SyncReport{}) {
-		t.Errorf("sync of an empty store: got %+v; want nothing done", rep)
-	}
-	s, err := x.Stats()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if s.Documents != 0 || s.Passages != 0 || s.Seq != 0 {
-		t.Errorf("got stats %+v; want no documents, passages or seq", s)
-	}
-	if s.Embedder == "" || s.Dim == 0 {
-		t.Errorf("got embedder %q dim %d; want the default embedder named", s.Embedder, s.Dim)
-	}
-	for _, m := range modes {
-		hits, err := x.Search(ctx, index.Query{Text: "Wie kündige ich?", Mode: m})
-		if err != nil || len(hits) != 0 {
-			t.Errorf("%s on an empty index: got %d hits, %v; want none, no error", m, len(hits), err)
-		}
-	}
-	if err := x.Close(); err != nil {
-		t.Fatalf("close: %v", err)
-	}
-	t.Run("second Close", func(t *testing.T) {
-		t.Skip("bug: index/index.go Close closes the Bleve index again on a second call and scorch panics with \"close of closed channel\"; Close should be idempotent (set x.ft = nil) or return an error")
-		if err := x.Close(); err != nil {
-			t.Logf("second Close: %v", err)
-		}
-	})
-}
-
 // TestLifecycle walks one index through the life of a data dir: first
 // sync, no-op sync, edits, retirement, reindex, restart, a crash between
 // store and index, a torn state file and embedder changes. Each step
@@ -278,7 +241,6 @@ func TestLifecycle(t *testing.T) {
 	idxDir := filepath.Join(dir, "index")
 	st := openStore(t, filepath.Join(dir, "sofort.db"))
 	defer st.Close()
-	importFixture(t, st)
 	x := openIndex(t, idxDir, st, index.Options{})
 	defer func() { x.Close() }()
 	step := func(name string, fn func(t *testing.T)) {
@@ -286,6 +248,29 @@ func TestLifecycle(t *testing.T) {
 			t.FailNow()
 		}
 	}
+
+	step("empty store, empty dir", func(t *testing.T) {
+		if rep := mustSync(t, x); rep != (index.SyncReport{}) {
+			t.Errorf("sync of an empty store: got %+v; want nothing done", rep)
+		}
+		s, err := x.Stats()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Documents != 0 || s.Passages != 0 || s.Seq != 0 {
+			t.Errorf("got stats %+v; want no documents, passages or seq", s)
+		}
+		if s.Embedder == "" || s.Dim == 0 {
+			t.Errorf("got embedder %q dim %d; want the default embedder named", s.Embedder, s.Dim)
+		}
+		for _, m := range modes {
+			hits, err := x.Search(ctx, index.Query{Text: "Wie kündige ich?", Mode: m})
+			if err != nil || len(hits) != 0 {
+				t.Errorf("%s on an empty index: got %d hits, %v; want none, no error", m, len(hits), err)
+			}
+		}
+	})
+	importFixture(t, st)
 
 	step("first sync indexes published documents only", func(t *testing.T) {
 		var calls, lastDone, lastTotal int
@@ -449,6 +434,12 @@ func TestLifecycle(t *testing.T) {
 		if err := x.Close(); err != nil {
 			t.Fatal(err)
 		}
+		t.Run("second Close", func(t *testing.T) {
+			t.Skip("bug: index/index.go Close closes the Bleve index again on a second call and scorch panics with \"close of closed channel\"; Close should be idempotent (set x.ft = nil) or return an error")
+			if err := x.Close(); err != nil {
+				t.Logf("second Close: %v", err)
+			}
+		})
 		x = openIndex(t, idxDir, st, index.Options{})
 		if rep := mustSync(t, x); rep != (index.SyncReport{}) {
 			t.Errorf("sync after reopening: got %+v; want nothing done", rep)
