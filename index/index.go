@@ -23,6 +23,7 @@ import (
 	"github.com/sofort-chat/sofort/corpus"
 	"github.com/sofort-chat/sofort/index/analyze"
 	"github.com/sofort-chat/sofort/index/localembed"
+	"github.com/sofort-chat/sofort/index/phrase"
 	"github.com/sofort-chat/sofort/internal/langdetect"
 )
 
@@ -49,6 +50,8 @@ type Options struct {
 	Scoring string
 	Boosts  FieldBoosts
 	Fusion  FusionOptions
+	// Phrase configures the model learnt from documents' phrasings.
+	Phrase phrase.Options
 	Logger  *slog.Logger
 }
 
@@ -65,6 +68,10 @@ type Index struct {
 	vec  *vectors
 	emb  Embedder
 	lang map[string]string // document id → language, for filters
+
+	phr         *phrase.Model   // nil when no document has enough phrasings
+	phrDocs     map[string]bool // documents the model covers
+	phraseDirty bool            // a change touched the model's documents
 }
 
 type state struct {
@@ -76,6 +83,9 @@ type state struct {
 	// Docs is how many documents the IDF table was fitted on; a corpus
 	// that has doubled since gets a refit.
 	Docs int `json:"idf_docs"`
+	// PhraseStale survives a crash between applying changes and
+	// retraining the phrase model.
+	PhraseStale bool `json:"phrase_stale,omitempty"`
 }
 
 // Open opens (or creates) the indexes in dir and catches up with the store.
@@ -85,6 +95,12 @@ func Open(ctx context.Context, dir string, src Source, opt Options) (*Index, err
 	}
 	if opt.Local.Dim == 0 {
 		opt.Local = localembed.DefaultOptions()
+	}
+	if opt.Phrase.HashBits == 0 {
+		opt.Phrase = phrase.DefaultOptions()
+	}
+	if opt.Fusion == (FusionOptions{}) {
+		opt.Fusion = DefaultFusion()
 	}
 	opt.Fusion = opt.Fusion.withDefaults()
 	if opt.Logger == nil {
@@ -216,11 +232,14 @@ func (x *Index) openParts(ctx context.Context) error {
 	if b, err := os.ReadFile(x.langPath()); err == nil {
 		_ = json.Unmarshal(b, &x.lang)
 	}
+	x.loadPhrase()
+	x.setPhrase(x.phr)
 	return nil
 }
 
 func (x *Index) wipe() error {
-	for _, p := range []string{x.ftPath(), x.vecPath(), x.idfPath(), x.langPath(), x.statePath()} {
+	x.setPhrase(nil)
+	for _, p := range []string{x.ftPath(), x.vecPath(), x.idfPath(), x.langPath(), x.phrasePath(), x.statePath()} {
 		if err := os.RemoveAll(p); err != nil {
 			return fmt.Errorf("remove %s: %w", p, err)
 		}

@@ -72,7 +72,8 @@ type Hit struct {
 	Doc          corpus.Document
 	// Components, for evaluation and debugging.
 	BM25   float64 // raw full-text score (0 when not found that way)
-	Vector float64 // best passage cosine
+	Vector float64 // vector evidence (cosines of the best passages)
+	Phrase float64 // phrase-model probability
 	Rank   struct{ BM25, Vector int }
 }
 
@@ -84,7 +85,8 @@ type cand struct {
 	vq, va, vector float64   // best question-side, answer-side and combined cosine
 	qsims          []float64 // question-side cosines, best first (up to KNN)
 	vRank          int
-	passage        string // best passage id
+	passage        string  // best passage id
+	phrase         float64 // phrase-model probability
 	score          float64
 }
 
@@ -147,13 +149,17 @@ func (x *Index) Search(ctx context.Context, q Query) ([]Hit, error) {
 			return nil, err
 		}
 	}
-	var top float64
-	for _, c := range cands {
-		top = math.Max(top, c.bm25)
+	if q.Mode == ModeHybrid && x.phr != nil {
+		for _, s := range x.phr.Score(lang, text, f.PhraseK) {
+			if q.Lang != "" && x.lang[s.DocID] != q.Lang {
+				continue
+			}
+			get(s.DocID).phrase = s.P
+		}
 	}
 	list := make([]*cand, 0, len(cands))
 	for _, c := range cands {
-		c.score = f.score(q.Mode, c, top)
+		c.score = f.score(q.Mode, c)
 		list = append(list, c)
 	}
 	sort.Slice(list, func(i, j int) bool {
@@ -235,59 +241,69 @@ func isQuestionSide(field string) bool {
 	return field == FieldQuestion || field == FieldTitle || field == FieldAlt
 }
 
-// FusionOptions control how the two rankings become one score.
+// FusionOptions control how the rankings become one score. In hybrid
+// mode the score is a logistic function of three evidence values, each
+// absolute (not a rank, not a ratio to the query's best hit), so the same
+// score means the same evidence in any query: it estimates the probability
+// that the document answers the question, which is what the bot's
+// thresholds need.
 type FusionOptions struct {
-	// Candidates is how many full-text hits enter fusion; Passages how
-	// many nearest passages.
+	// Candidates is how many full-text hits enter fusion, Passages how
+	// many nearest passages, PhraseK how many phrase-model documents.
 	Candidates int
 	Passages   int
-	// VectorWeight is the vector side's share of the fused score.
-	VectorWeight float64
+	PhraseK    int
 	// BM25Half is the raw full-text score that maps to 0.5: raw Bleve
-	// scores are unbounded, the fused score must not be.
+	// scores are unbounded.
 	BM25Half float64
-	// AnswerWeight scales the answer-side cosine against the question
-	// side's.
+	// AnswerWeight is the answer side's share against the question side
+	// in a document's vector evidence.
 	AnswerWeight float64
 	// KNN and KNNWeight blend the best question-side cosine with the mean
 	// of the document's KNN best: a document with several close phrasings
 	// is a safer bet than one with a single lucky one.
 	KNN       int
 	KNNWeight float64
-	// Sum adds the answer side to the question side instead of taking
-	// the larger.
-	Sum bool
-	// Relative scales each full-text score by the query's best one
-	// instead of saturating it.
-	Relative bool
-	// RRF ranks by reciprocal rank fusion with this k instead of the
-	// weighted score (for comparison; its score is not calibrated).
-	RRF float64
+	// Logistic weights: score = σ(Bias + WVector·v + WBM25·b + WPhrase·p).
+	Bias, WVector, WBM25, WPhrase float64
+}
+
+// DefaultFusion returns the settings fitted on the dev suites (see
+// docs/retrieval.md).
+func DefaultFusion() FusionOptions {
+	return FusionOptions{
+		Candidates: 50, Passages: 300, PhraseK: 20,
+		BM25Half: 1.0, AnswerWeight: 0.33, KNN: 3, KNNWeight: 0.5,
+		Bias: -6, WVector: 6, WBM25: 6, WPhrase: 4,
+	}
 }
 
 func (f FusionOptions) withDefaults() FusionOptions {
-	d := FusionOptions{Candidates: 50, Passages: 300, VectorWeight: 0.5, BM25Half: 1.0, AnswerWeight: 0.8, KNN: 1}
+	d := DefaultFusion()
 	if f.Candidates <= 0 {
 		f.Candidates = d.Candidates
 	}
 	if f.Passages <= 0 {
 		f.Passages = d.Passages
 	}
-	if f.VectorWeight <= 0 {
-		f.VectorWeight = d.VectorWeight
+	if f.PhraseK <= 0 {
+		f.PhraseK = d.PhraseK
 	}
 	if f.BM25Half <= 0 {
 		f.BM25Half = d.BM25Half
 	}
-	if f.AnswerWeight <= 0 {
-		f.AnswerWeight = d.AnswerWeight
-	}
 	if f.KNN <= 0 {
-		f.KNN = d.KNN
+		f.KNN = 1
+	}
+	if f.WVector == 0 && f.WBM25 == 0 && f.WPhrase == 0 {
+		f.Bias, f.WVector, f.WBM25, f.WPhrase = d.Bias, d.WVector, d.WBM25, d.WPhrase
 	}
 	return f
 }
 
+// combineVector is a document's vector evidence: its question side (the
+// best phrasing, blended with its next best) plus a share of its best
+// answer passage.
 func (f FusionOptions) combineVector(c *cand) float64 {
 	vq := c.vq
 	if len(c.qsims) > 1 && f.KNNWeight > 0 {
@@ -297,20 +313,17 @@ func (f FusionOptions) combineVector(c *cand) float64 {
 		}
 		vq = (1-f.KNNWeight)*vq + f.KNNWeight*sum/float64(len(c.qsims))
 	}
-	if f.Sum {
-		return (vq + f.AnswerWeight*c.va) / (1 + f.AnswerWeight)
+	if vq == 0 {
+		// A document without question-side passages (an article) is
+		// judged on its text alone.
+		return c.va
 	}
-	return math.Max(vq, f.AnswerWeight*c.va)
+	return (1-f.AnswerWeight)*vq + f.AnswerWeight*c.va
 }
 
-// score maps a candidate to [0,1]. Both inputs are absolute, not ranks or
-// ratios to the best hit, so the same score means the same evidence in any
-// query.
-func (f FusionOptions) score(m Mode, c *cand, top float64) float64 {
+// score maps a candidate to [0,1].
+func (f FusionOptions) score(m Mode, c *cand) float64 {
 	b := c.bm25 / (c.bm25 + f.BM25Half)
-	if f.Relative && top > 0 {
-		b = c.bm25 / top
-	}
 	v := math.Max(0, math.Min(1, c.vector))
 	switch m {
 	case ModeBM25:
@@ -318,17 +331,8 @@ func (f FusionOptions) score(m Mode, c *cand, top float64) float64 {
 	case ModeVector:
 		return v
 	}
-	if f.RRF > 0 {
-		var s float64
-		if c.bRank > 0 {
-			s += 1 / (f.RRF + float64(c.bRank))
-		}
-		if c.vRank > 0 {
-			s += 1 / (f.RRF + float64(c.vRank))
-		}
-		return s
-	}
-	return f.VectorWeight*v + (1-f.VectorWeight)*b
+	z := f.Bias + f.WVector*v + f.WBM25*b + f.WPhrase*c.phrase
+	return 1 / (1 + math.Exp(-z))
 }
 
 // hit loads the document and builds its snippet.
@@ -337,7 +341,7 @@ func (x *Index) hit(ctx context.Context, c *cand, text, lang string) (Hit, error
 	if err != nil {
 		return Hit{}, fmt.Errorf("load hit %s: %w", c.id, err)
 	}
-	h := Hit{DocID: c.id, Score: c.score, Doc: d, BM25: c.bm25, Vector: c.vector}
+	h := Hit{DocID: c.id, Score: c.score, Doc: d, BM25: c.bm25, Vector: c.vector, Phrase: c.phrase}
 	h.Rank.BM25, h.Rank.Vector = c.bRank, c.vRank
 	qterms := map[string]bool{}
 	for _, t := range x.an.Terms(lang, text) {

@@ -76,7 +76,7 @@ func (x *Index) sync(ctx context.Context, progress Progress) (SyncReport, error)
 		rep.Rebuilt = true
 	}
 	if x.st.Seq >= maxSeq {
-		return rep, nil
+		return rep, x.retrainPhrase(ctx)
 	}
 	if x.opt.Embedder == nil {
 		// The local embedder's weights come from the corpus. Fit them on
@@ -109,6 +109,7 @@ func (x *Index) sync(ctx context.Context, progress Progress) (SyncReport, error)
 		rep.Removed += r.Removed
 		rep.Embedded += r.Embedded
 		x.st.Seq = lastSeq
+		x.st.PhraseStale = x.st.PhraseStale || x.phraseDirty
 		if err := x.saveLang(); err != nil {
 			return err
 		}
@@ -142,10 +143,24 @@ func (x *Index) sync(ctx context.Context, progress Progress) (SyncReport, error)
 			return rep, err
 		}
 	}
+	if err := x.retrainPhrase(ctx); err != nil {
+		return rep, err
+	}
 	if progress != nil {
 		progress(total, total)
 	}
 	return rep, nil
+}
+
+func (x *Index) retrainPhrase(ctx context.Context) error {
+	if !x.phraseDirty && !x.st.PhraseStale {
+		return nil
+	}
+	if err := x.trainPhrase(ctx); err != nil {
+		return err
+	}
+	x.phraseDirty, x.st.PhraseStale = false, false
+	return x.writeState()
 }
 
 // needsRefit reports whether the IDF table is missing or was fitted on
@@ -230,6 +245,9 @@ func (x *Index) apply(ctx context.Context, docs []corpus.Document) (SyncReport, 
 	var todo []pending
 	for i := range docs {
 		d := &docs[i]
+		if x.touchesPhrase(d) {
+			x.phraseDirty = true
+		}
 		if err := x.vec.removeDoc(ctx, d.ID); err != nil {
 			return rep, err
 		}

@@ -1,0 +1,114 @@
+package index
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/sofort-chat/sofort/corpus"
+	"github.com/sofort-chat/sofort/index/phrase"
+)
+
+// The phrase model learns, from documents that staff gave several
+// phrasings, which words and word pieces tell those documents apart. It is
+// the third ranking in hybrid mode; documents with fewer phrasings are
+// left to the other two.
+
+func (x *Index) phrasePath() string { return filepath.Join(x.dir, "phrase.bin") }
+
+// phraseCandidate reports whether a document belongs in the phrase model.
+func (x *Index) phraseCandidate(d *corpus.Document) bool {
+	return d.Status == corpus.StatusPublished && len(questionTexts(d)) >= x.opt.Phrase.MinExamples
+}
+
+func questionTexts(d *corpus.Document) []string {
+	var out []string
+	q := d.Question
+	if q == "" {
+		q = d.Title
+	}
+	if q != "" {
+		out = append(out, q)
+	}
+	return append(out, d.AltQuestions...)
+}
+
+// loadPhrase reads the persisted model, if any. A model that cannot be
+// read is retrained on the next Sync rather than failing the open.
+func (x *Index) loadPhrase() {
+	b, err := os.ReadFile(x.phrasePath())
+	if errors.Is(err, fs.ErrNotExist) {
+		return
+	}
+	if err == nil {
+		var m *phrase.Model
+		if m, err = phrase.Read(bytes.NewReader(b), x.an); err == nil {
+			x.setPhrase(m)
+			return
+		}
+	}
+	x.log.Warn("phrase model unreadable, retraining on next sync", "path", x.phrasePath(), "err", err)
+	x.phraseDirty = true
+}
+
+// trainPhrase fits the model on every qualifying published document.
+func (x *Index) trainPhrase(ctx context.Context) error {
+	var ex []phrase.Example
+	err := x.src.Changes(ctx, 0, 0, func(d corpus.Document, _ int64) error {
+		if !x.phraseCandidate(&d) {
+			return nil
+		}
+		lang := detectLang(&d)
+		for _, t := range questionTexts(&d) {
+			ex = append(ex, phrase.Example{DocID: d.ID, Lang: lang, Text: t})
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("train phrase model: %w", err)
+	}
+	var m *phrase.Model
+	if len(ex) > 0 {
+		m, err = phrase.Train(ctx, x.an, ex, x.opt.Phrase)
+		if err != nil && !errors.Is(err, phrase.ErrNoDocuments) {
+			return fmt.Errorf("train phrase model: %w", err)
+		}
+	}
+	if m == nil {
+		x.setPhrase(nil)
+		if err := os.Remove(x.phrasePath()); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("remove phrase model: %w", err)
+		}
+		return nil
+	}
+	if err := writeFileAtomic(x.phrasePath(), func() ([]byte, error) {
+		var b bytes.Buffer
+		_, err := m.WriteTo(&b)
+		return b.Bytes(), err
+	}); err != nil {
+		return err
+	}
+	x.setPhrase(m)
+	x.log.Info("trained phrase model", "examples", len(ex), "documents", len(m.Docs()))
+	return nil
+}
+
+func (x *Index) setPhrase(m *phrase.Model) {
+	x.phr = m
+	x.phrDocs = map[string]bool{}
+	if m != nil {
+		for _, d := range m.Docs() {
+			x.phrDocs[d] = true
+		}
+	}
+}
+
+// touchesPhrase reports whether a changed document may change the model:
+// it qualifies now, or the model covered it before.
+func (x *Index) touchesPhrase(d *corpus.Document) bool {
+	return x.phraseCandidate(d) || x.phrDocs[d.ID]
+}
