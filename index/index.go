@@ -52,7 +52,7 @@ type Options struct {
 	Fusion  FusionOptions
 	// Phrase configures the model learnt from documents' phrasings.
 	Phrase phrase.Options
-	Logger  *slog.Logger
+	Logger *slog.Logger
 }
 
 // Index is the pair of derived indexes plus the retriever over them.
