@@ -211,14 +211,14 @@ func (x *Index) openParts(ctx context.Context) error {
 		x.st.Seq = 0
 	}
 	dim := emb.Dim()
-	if dim == 0 {
+	if dim == 0 && x.st.Embedder == emb.Name() {
 		dim = x.st.Dim
 	}
 	if dim == 0 {
 		// A remote embedder tells its dimension only when asked.
 		v, err := emb.Embed(ctx, "en", []string{"dimension probe"})
 		if err != nil {
-			return fmt.Errorf("%w: probe %s: %v", ErrEmbedder, emb.Name(), err)
+			return fmt.Errorf("%w: probe %s: %w", ErrEmbedder, emb.Name(), err)
 		}
 		dim = len(v[0])
 	}
@@ -265,15 +265,19 @@ func (x *Index) embedder() (Embedder, error) {
 	return localembed.New(x.opt.Local, x.an, idf)
 }
 
-// Close releases both indexes.
+// ErrClosed is returned by calls on a closed index.
+var ErrClosed = errors.New("index closed")
+
+// Close releases both indexes. Closing twice is harmless.
 func (x *Index) Close() error {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	var errs []error
-	if x.ft != nil {
-		errs = append(errs, x.ft.close())
+	if x.ft == nil {
+		return nil
 	}
-	return errors.Join(errs...)
+	err := x.ft.close()
+	x.ft = nil
+	return err
 }
 
 // Embedder returns the embedder in use.

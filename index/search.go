@@ -120,6 +120,9 @@ func (x *Index) Search(ctx context.Context, q Query) ([]Hit, error) {
 	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
+	if x.ft == nil {
+		return nil, ErrClosed
+	}
 
 	f := x.opt.Fusion
 	if q.Fusion != nil {
@@ -192,9 +195,15 @@ func (x *Index) Search(ctx context.Context, q Query) ([]Hit, error) {
 func (x *Index) vectorCandidates(ctx context.Context, f FusionOptions, text, lang, filterLang string, get func(string) *cand, cands map[string]*cand) error {
 	vecs, err := x.emb.Embed(ctx, lang, []string{text})
 	if err != nil {
-		return fmt.Errorf("%w: embed question: %v", ErrEmbedder, err)
+		return fmt.Errorf("%w: embed question: %w", ErrEmbedder, err)
 	}
-	if len(vecs) != 1 || !normalize(vecs[0]) {
+	if len(vecs) != 1 {
+		return fmt.Errorf("%w: %s returned %d vectors for one question", ErrEmbedder, x.emb.Name(), len(vecs))
+	}
+	if err := checkDims(x.emb.Name(), x.st.Dim, vecs); err != nil {
+		return err
+	}
+	if !normalize(vecs[0]) {
 		return nil
 	}
 	var filter func(string) bool

@@ -41,6 +41,9 @@ func (x *Index) Sync(ctx context.Context, progress Progress) (SyncReport, error)
 func (x *Index) Reindex(ctx context.Context, progress Progress) (SyncReport, error) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	if x.ft == nil {
+		return SyncReport{}, ErrClosed
+	}
 	if err := x.reset(ctx); err != nil {
 		return SyncReport{}, err
 	}
@@ -62,6 +65,9 @@ func (x *Index) reset(ctx context.Context) error {
 
 func (x *Index) sync(ctx context.Context, progress Progress) (SyncReport, error) {
 	var rep SyncReport
+	if x.ft == nil {
+		return rep, ErrClosed
+	}
 	maxSeq, err := x.src.MaxSeq(ctx)
 	if err != nil {
 		return rep, fmt.Errorf("sync: %w", err)
@@ -280,7 +286,7 @@ func (x *Index) apply(ctx context.Context, docs []corpus.Document) (SyncReport, 
 		}
 		vecs, err := x.emb.Embed(ctx, lang, texts)
 		if err != nil {
-			return rep, fmt.Errorf("%w: %v", ErrEmbedder, err)
+			return rep, fmt.Errorf("%w: %w", ErrEmbedder, err)
 		}
 		if len(vecs) != len(texts) {
 			return rep, fmt.Errorf("%w: %s returned %d vectors for %d texts", ErrEmbedder, x.emb.Name(), len(vecs), len(texts))
@@ -316,6 +322,9 @@ type Stats struct {
 func (x *Index) Stats() (Stats, error) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
+	if x.ft == nil {
+		return Stats{}, ErrClosed
+	}
 	n, err := x.ft.count()
 	if err != nil {
 		return Stats{}, fmt.Errorf("count full-text documents: %w", err)
