@@ -434,9 +434,21 @@ func TestLifecycle(t *testing.T) {
 		if err := x.Close(); err != nil {
 			t.Fatal(err)
 		}
-		t.Run("second Close", func(t *testing.T) {
+		t.Run("calls after Close", func(t *testing.T) {
 			if err := x.Close(); err != nil {
 				t.Errorf("second Close: %v; want nil", err)
+			}
+			if _, err := x.Search(ctx, index.Query{Text: "Passwort"}); !errors.Is(err, index.ErrClosed) {
+				t.Errorf("Search after Close: got %v; want ErrClosed", err)
+			}
+			if _, err := x.Sync(ctx, nil); !errors.Is(err, index.ErrClosed) {
+				t.Errorf("Sync after Close: got %v; want ErrClosed", err)
+			}
+			if _, err := x.Reindex(ctx, nil); !errors.Is(err, index.ErrClosed) {
+				t.Errorf("Reindex after Close: got %v; want ErrClosed", err)
+			}
+			if _, err := x.Stats(); !errors.Is(err, index.ErrClosed) {
+				t.Errorf("Stats after Close: got %v; want ErrClosed", err)
 			}
 		})
 		x = openIndex(t, idxDir, st, index.Options{})
