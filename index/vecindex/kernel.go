@@ -6,7 +6,8 @@ import "math/bits"
 // the matching quantiser spacing in standard deviations. The rounding
 // error adds to the 1-bit code's own (and is covered by the bound): at 4
 // bits about a fifth of it, at 3 bits a third; each bit costs a popcount
-// per code word in the scan.
+// per code word in the scan. levelSum is written out for 4 bits and
+// queryStep is Max's optimum for 16 levels; change all three together.
 const (
 	queryBits = 4
 	queryStep = 0.3352
