@@ -15,6 +15,7 @@ import (
 	"github.com/sofort-chat/sofort/corpus"
 	"github.com/sofort-chat/sofort/corpus/demo"
 	"github.com/sofort-chat/sofort/index"
+	"github.com/sofort-chat/sofort/internal/openaiembed"
 )
 
 // app is an opened data dir: the store of record and its indexes.
@@ -48,6 +49,14 @@ func openApp(ctx context.Context, dir string, o openOptions, io stdio) (*app, er
 			return nil, err
 		}
 	}
+	if o.index.Embedder == nil {
+		emb, err := embedderFromEnv()
+		if err != nil {
+			a.Close()
+			return nil, err
+		}
+		o.index.Embedder = emb
+	}
 	if o.index.Logger == nil {
 		o.index.Logger = slog.New(slog.NewTextHandler(io.err, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
@@ -76,6 +85,20 @@ func (a *app) Close() error {
 		errs = append(errs, a.store.Close())
 	}
 	return errors.Join(errs...)
+}
+
+// embedderFromEnv returns the OpenAI-compatible embedder when
+// SOFORT_EMBED_URL is set, and nil (the local embedder) otherwise.
+func embedderFromEnv() (index.Embedder, error) {
+	cfg := openaiembed.Config{}.FromEnv()
+	if cfg.BaseURL == "" {
+		return nil, nil
+	}
+	e, err := openaiembed.New(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("SOFORT_EMBED_URL is set: %w", err)
+	}
+	return e, nil
 }
 
 const metaDemo = "demo_corpus"

@@ -44,7 +44,11 @@ func cmdEval(ctx context.Context, args []string, io stdio) error {
 	if err != nil {
 		return err
 	}
-	env, err := eval.Setup(ctx, *corpusPath, "", index.Options{})
+	emb, err := embedderFromEnv()
+	if err != nil {
+		return err
+	}
+	env, err := eval.Setup(ctx, *corpusPath, "", index.Options{Embedder: emb})
 	if err != nil {
 		return err
 	}

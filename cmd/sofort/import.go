@@ -25,7 +25,8 @@ func cmdImport(ctx context.Context, args []string, io stdio) error {
 		return err
 	}
 	defer a.Close()
-	p := newProgress(io.err, "importing")
+	// The importer counts bytes read: record counts are unknown upfront.
+	p := newProgress(io.err, "importing, bytes read")
 	rep, err := corpus.Import(ctx, a.store, paths, corpus.ImportOptions{BatchSize: *batch, Progress: p.update, DefaultLang: *lang})
 	p.done()
 	for _, e := range rep.Errors {

@@ -92,6 +92,10 @@ func usage(w io.Writer, cmds map[string]command) {
 	}
 	fmt.Fprintln(w, "\nRun 'sofort <command> -h' for a command's flags.")
 	fmt.Fprintln(w, "The data dir is ./data, or $SOFORT_DATA if set, or --data DIR.")
+	fmt.Fprintln(w, "\nEmbeddings are computed locally by default. To use an OpenAI-compatible")
+	fmt.Fprintln(w, "endpoint (Ollama, LocalAI, vLLM, OpenAI) instead, set SOFORT_EMBED_URL")
+	fmt.Fprintln(w, "(e.g. http://localhost:11434/v1), SOFORT_EMBED_MODEL and, if needed,")
+	fmt.Fprintln(w, "SOFORT_EMBED_KEY; the index re-embeds everything when the model changes.")
 }
 
 // newFlags makes a flag set that prints its usage to io.err and returns
