@@ -81,19 +81,28 @@ type evalResult struct {
 	correct   []bool
 	oosTop    []float64 // max probability per out-of-scope case
 	trainTime time.Duration
+	trainCPU  time.Duration
 	model     *Model
 }
 
 func runSuite(t testing.TB, an *analyze.Analyzer, suite string, opt Options, extraOOS []evalCase) evalResult {
 	t.Helper()
 	ex := suiteExamples(t, suite)
-	cases := readJSONL[evalCase](t, filepath.Join(evalDir, suite, "dev.jsonl"))
-	start := time.Now()
+	start, cpu := time.Now(), cpuTime()
 	m, err := Train(context.Background(), an, ex, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := evalResult{trainTime: time.Since(start), model: m}
+	wall, cpu := time.Since(start), cpuTime()-cpu
+	res := runSuiteModel(t, m, suite, extraOOS)
+	res.trainTime, res.trainCPU = wall, cpu
+	return res
+}
+
+func runSuiteModel(t testing.TB, m *Model, suite string, extraOOS []evalCase) evalResult {
+	cases := readJSONL[evalCase](t, filepath.Join(evalDir, suite, "dev.jsonl"))
+	start := time.Now()
+	res := evalResult{model: m}
 	for _, c := range append(cases, extraOOS...) {
 		got := m.Score(c.Lang, c.Query, 10)
 		p := 0.0
@@ -121,6 +130,7 @@ func runSuite(t testing.TB, an *analyze.Analyzer, suite string, opt Options, ext
 	}
 	res.r1 /= float64(res.inScope)
 	res.mrr /= float64(res.inScope)
+	res.trainTime = time.Since(start)
 	return res
 }
 
@@ -211,14 +221,24 @@ func TestEval(t *testing.T) {
 		t.Run(tc.suite, func(t *testing.T) {
 			r := runSuite(t, an, tc.suite, opt, tc.oos)
 			st := r.model.Stats()
-			t.Logf("%s: R@1 %.4f MRR %.4f (%d in scope), trained in %v; %d docs, %d rows, %d weights, %.1f MB",
-				tc.suite, r.r1, r.mrr, r.inScope, r.trainTime.Round(time.Millisecond), st.Docs, st.Rows, st.Weights, float64(st.Bytes)/1e6)
+			t.Logf("%s: R@1 %.4f MRR %.4f (%d in scope), trained in %v (CPU %v); %d docs, %d rows, %d weights, %.1f MB",
+				tc.suite, r.r1, r.mrr, r.inScope, r.trainTime.Round(time.Millisecond), r.trainCPU.Round(time.Millisecond), st.Docs, st.Rows, st.Weights, float64(st.Bytes)/1e6)
 			if len(r.oosTop) > 0 {
 				for _, line := range oosTable(r, []float64{0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7}) {
 					t.Logf("  %s", line)
 				}
 				th, acc, rec := bestOperatingPoint(r, 0.92)
 				t.Logf("  best with in-scope accuracy >= 0.92: threshold %.3f, accuracy %.3f, OOS recall %.3f", th, acc, rec)
+				if os.Getenv("PHRASE_TEMPS") != "" {
+					for _, temp := range []float64{0.25, 0.5, 2, 4} {
+						r.model.opt.Temperature = temp
+						r2 := runSuiteModel(t, r.model, tc.suite, tc.oos)
+						th, acc, rec := bestOperatingPoint(r2, 0.92)
+						t.Logf("  T=%g best with in-scope accuracy >= 0.92: threshold %.3f, accuracy %.3f, OOS recall %.3f", temp, th, acc, rec)
+						th, acc, rec = bestOperatingPoint(r2, 0.90)
+						t.Logf("  T=%g best with in-scope accuracy >= 0.90: threshold %.3f, accuracy %.3f, OOS recall %.3f", temp, th, acc, rec)
+					}
+				}
 			}
 			if r.r1 < tc.floor {
 				t.Errorf("%s R@1 = %.4f; want >= %.2f", tc.suite, r.r1, tc.floor)

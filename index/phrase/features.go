@@ -28,6 +28,7 @@ const (
 	blockBigram
 	blockChar
 	blockWord
+	blockWordBigram
 	numBlocks
 )
 
@@ -113,14 +114,19 @@ func (f *featurizer) extract(b *bag, lang, text string) {
 			}
 		}
 	}
-	if f.opt.CharWeight <= 0 && f.opt.WordWeight <= 0 {
+	if f.opt.CharWeight <= 0 && f.opt.WordWeight <= 0 && f.opt.WordBigramWeight <= 0 {
 		return
 	}
 	words := strings.FieldsFunc(analyze.Fold(text), func(r rune) bool {
 		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
 	})
 	rs := make([]rune, 0, maxWordRunes+2)
-	for _, w := range words {
+	for i, w := range words {
+		if i > 0 && f.opt.WordBigramWeight > 0 {
+			h := hashString(hashString(fnvOffset, "p\x00"), words[i-1])
+			h = hashString(hashString(h, "\x00"), w)
+			b.counts[blockWordBigram][f.bucket(h)]++
+		}
 		if f.opt.WordWeight > 0 {
 			b.counts[blockWord][f.bucket(hashString(hashString(fnvOffset, "w\x00"), w))]++
 		}
@@ -159,10 +165,11 @@ func clip(text string) string {
 
 func (f *featurizer) blockWeights() [numBlocks]float64 {
 	return [numBlocks]float64{
-		blockTerm:   f.opt.TermWeight,
-		blockBigram: f.opt.BigramWeight,
-		blockChar:   f.opt.CharWeight,
-		blockWord:   f.opt.WordWeight,
+		blockTerm:       f.opt.TermWeight,
+		blockBigram:     f.opt.BigramWeight,
+		blockChar:       f.opt.CharWeight,
+		blockWord:       f.opt.WordWeight,
+		blockWordBigram: f.opt.WordBigramWeight,
 	}
 }
 

@@ -57,6 +57,13 @@ func (m *Model) body() []byte {
 	for _, v := range m.idf {
 		u32(math.Float32bits(v))
 	}
+	for _, v := range m.hot {
+		u32(uint32(v))
+	}
+	u32(uint32(len(m.hotW)))
+	for _, v := range m.hotW {
+		u32(math.Float32bits(v))
+	}
 	for _, v := range m.start {
 		u32(uint32(v))
 	}
@@ -117,6 +124,8 @@ func Read(r io.Reader, an *analyze.Analyzer) (*Model, error) {
 	nRows := d.count("rows", 12)
 	m.buckets = d.u32s("buckets", nRows)
 	m.idf = d.f32s("idf", nRows)
+	hot := d.u32s("hot rows", nRows)
+	m.hotW = d.f32s("hot weights", d.count("hot weights", 4))
 	start := d.u32s("row starts", nRows+1)
 	nW := d.count("weights", 8)
 	cls := d.u32s("classes", nW)
@@ -129,6 +138,28 @@ func Read(r io.Reader, an *analyze.Analyzer) (*Model, error) {
 	}
 	if !slices.IsSorted(m.docs) || !strictlySorted(m.buckets) {
 		return nil, fmt.Errorf("%w: documents or buckets out of order", ErrFormat)
+	}
+	nHot := 0
+	if nDocs > 0 {
+		nHot = len(m.hotW) / nDocs
+	}
+	if nHot*nDocs != len(m.hotW) {
+		return nil, fmt.Errorf("%w: %d hot weights for %d documents", ErrFormat, len(m.hotW), nDocs)
+	}
+	m.hot = make([]int32, nRows)
+	next := 0
+	for i, h := range hot {
+		m.hot[i] = int32(h)
+		if m.hot[i] == -1 {
+			continue
+		}
+		if int(h) != next {
+			return nil, fmt.Errorf("%w: hot row %d numbered %d, want %d", ErrFormat, i, h, next)
+		}
+		next++
+	}
+	if next != nHot {
+		return nil, fmt.Errorf("%w: %d hot rows, want %d", ErrFormat, next, nHot)
 	}
 	m.start = make([]int32, len(start))
 	for i, s := range start {

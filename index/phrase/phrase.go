@@ -44,8 +44,11 @@ type Options struct {
 	HashBits int
 	// Character n-gram sizes, inclusive.
 	MinGram, MaxGram int
-	// Block weights; a zero weight leaves the block out.
-	TermWeight, BigramWeight, CharWeight, WordWeight float64
+	// Block weights; a zero weight leaves the block out. Term: analysed
+	// stems; Bigram: adjacent stems; Char: character n-grams of folded
+	// words; Word: folded words, stop words included ("how", "can");
+	// WordBigram: adjacent folded words ("how do", "is there").
+	TermWeight, BigramWeight, CharWeight, WordWeight, WordBigramWeight float64
 	// MinExamples leaves out documents with fewer phrasings: one or two
 	// phrasings say nothing about how a question may vary, and the
 	// retriever's other rankings handle such documents as well.
@@ -54,13 +57,22 @@ type Options struct {
 	Epochs int
 	// LearningRate decays linearly to zero over the training.
 	LearningRate float64
-	// L2 shrinks the weights a step touches.
+	// L2 shrinks the weights a step updates.
 	L2 float64
 	// MinGradient is the probability below which a wrong document is not
-	// pushed down for an example: the sparse-update threshold.
+	// pushed down by an example: what keeps the weights sparse.
 	MinGradient float64
-	// PruneBelow drops smaller weights after training.
+	// PruneBelow drops smaller sparse weights after training.
 	PruneBelow float64
+	// HotShare: a feature in the phrasings of more than this share of the
+	// documents ("what", "<ca") is stored densely, one weight per
+	// document, within MaxHotWeights weights in all.
+	HotShare      float64
+	MaxHotWeights int
+	// ExactDocs: up to this many documents, every document is scored for
+	// every question. Above it only documents sharing a sparse (not hot)
+	// feature with the question are, which keeps large models fast.
+	ExactDocs int
 	// Temperature divides the scores before the softmax in Score; above 1
 	// it softens overconfident probabilities.
 	Temperature float64
@@ -70,21 +82,25 @@ type Options struct {
 // DefaultOptions returns the settings measured best on the dev suites.
 func DefaultOptions() Options {
 	return Options{
-		HashBits:     20,
-		MinGram:      3,
-		MaxGram:      5,
-		TermWeight:   1,
-		BigramWeight: 0.5,
-		CharWeight:   1,
-		WordWeight:   0.5,
-		MinExamples:  3,
-		Epochs:       10,
-		LearningRate: 0.5,
-		L2:           0,
-		MinGradient:  1e-3,
-		PruneBelow:   1e-3,
-		Temperature:  1,
-		Seed:         1,
+		HashBits:         20,
+		MinGram:          3,
+		MaxGram:          4,
+		TermWeight:       0.5,
+		BigramWeight:     0.5,
+		CharWeight:       1,
+		WordWeight:       1,
+		WordBigramWeight: 0.75,
+		MinExamples:      3,
+		Epochs:           10,
+		LearningRate:     2,
+		L2:               0.001,
+		MinGradient:      0.03,
+		PruneBelow:       1e-3,
+		HotShare:         0.125,
+		MaxHotWeights:    1 << 22,
+		ExactDocs:        2048,
+		Temperature:      1,
+		Seed:             1,
 	}
 }
 
@@ -94,16 +110,16 @@ func (o Options) validate() error {
 		return fmt.Errorf("phrase: hash bits %d outside 8..30", o.HashBits)
 	case o.MinGram < 1 || o.MaxGram < o.MinGram || o.MaxGram > 10:
 		return fmt.Errorf("phrase: n-gram sizes %d..%d invalid", o.MinGram, o.MaxGram)
-	case o.TermWeight < 0 || o.BigramWeight < 0 || o.CharWeight < 0 || o.WordWeight < 0:
+	case o.TermWeight < 0 || o.BigramWeight < 0 || o.CharWeight < 0 || o.WordWeight < 0 || o.WordBigramWeight < 0:
 		return errors.New("phrase: negative block weight")
-	case o.TermWeight+o.BigramWeight+o.CharWeight+o.WordWeight == 0:
+	case o.TermWeight+o.BigramWeight+o.CharWeight+o.WordWeight+o.WordBigramWeight == 0:
 		return errors.New("phrase: all block weights are zero")
 	case o.Epochs < 1:
 		return fmt.Errorf("phrase: epochs %d < 1", o.Epochs)
 	case !(o.LearningRate > 0):
 		return fmt.Errorf("phrase: learning rate %g not positive", o.LearningRate)
-	case o.L2 < 0 || o.MinGradient < 0 || o.PruneBelow < 0:
-		return errors.New("phrase: negative L2, min gradient or prune threshold")
+	case o.L2 < 0 || o.MinGradient < 0 || o.PruneBelow < 0 || o.HotShare < 0 || o.MaxHotWeights < 0 || o.ExactDocs < 0:
+		return errors.New("phrase: negative L2, min gradient, prune threshold or hot/exact limit")
 	case !(o.Temperature > 0):
 		return fmt.Errorf("phrase: temperature %g not positive", o.Temperature)
 	}
@@ -122,10 +138,14 @@ type Model struct {
 	fz   *featurizer
 	docs []string // class → document id, sorted
 
-	// Rows are the buckets seen in training, sorted; row i's weights are
-	// cls/w[start[i]:start[i+1]].
+	// Rows are the buckets seen in training, sorted, with their inverse
+	// document frequency. A hot row's weights are hotW[hot[r]*len(docs):]
+	// (one per document); a sparse row's are cls/w[start[r]:start[r+1]],
+	// ordered by class.
 	buckets []uint32
 	idf     []float32
+	hot     []int32
+	hotW    []float32
 	start   []int32
 	cls     []int32
 	w       []float32
@@ -146,18 +166,36 @@ func (m *Model) row(b uint32) (int32, float64, bool) {
 	return int32(i), float64(m.idf[i]), true
 }
 
+// scratch holds one Score call's buffers.
+type scratch struct {
+	bag     *bag
+	x       sparse
+	entries []entry
+	logit   []float64
+	seen    []bool
+	cand    []int32
+	top     []candidate
+}
+
+type candidate struct {
+	c int32
+	p float64
+}
+
 // Score returns the k most probable documents for a question, best first,
 // ties by DocID. The probabilities are a softmax over all documents the
 // model covers, so they mean the same across questions. It returns nil for
 // a question without a feature the model knows (emoji, an empty string,
 // words never seen in training) and for k < 1.
 func (m *Model) Score(lang, text string, k int) []Scored {
-	if k < 1 || len(m.docs) == 0 {
+	nDocs := len(m.docs)
+	if k < 1 || nDocs == 0 {
 		return nil
 	}
+	k = min(k, nDocs)
 	sc, _ := m.pool.Get().(*scratch)
 	if sc == nil {
-		sc = &scratch{bag: newBag(), logit: make([]float64, len(m.docs)), seen: make([]bool, len(m.docs))}
+		sc = &scratch{bag: newBag(), logit: make([]float64, nDocs), seen: make([]bool, nDocs)}
 	}
 	defer m.pool.Put(sc)
 	m.fz.extract(sc.bag, lang, text)
@@ -166,111 +204,129 @@ func (m *Model) Score(lang, text string, k int) []Scored {
 	if len(x.rows) == 0 {
 		return nil
 	}
-	touched := sc.touched[:0]
-	for i, r := range x.rows {
-		v := float64(x.vals[i])
-		for j := m.start[r]; j < m.start[r+1]; j++ {
-			c := m.cls[j]
-			if !sc.seen[c] {
-				sc.seen[c] = true
-				sc.logit[c] = 0
-				touched = append(touched, c)
-			}
-			sc.logit[c] += v * float64(m.w[j])
-		}
-	}
-	sc.touched = touched
+	cand := m.candidates(x, sc.logit, sc.seen, sc.cand[:0])
 	defer func() {
-		for _, c := range touched {
+		for _, c := range cand {
 			sc.seen[c] = false
 		}
 	}()
-	// Documents no feature touched score 0; they stay in the
+	sc.cand = cand
+	// Hot rows add to the candidates only.
+	for i, r := range x.rows {
+		if h := m.hot[r]; h >= 0 {
+			v := float64(x.vals[i])
+			hw := m.hotW[int(h)*nDocs : int(h+1)*nDocs]
+			if len(cand) == nDocs {
+				axpy(sc.logit, hw, v)
+				continue
+			}
+			for _, c := range cand {
+				sc.logit[c] += v * float64(hw[c])
+			}
+		}
+	}
+	// Documents not among the candidates score 0; they stay in the
 	// normaliser, so a question that matches nothing well gets low
 	// probabilities everywhere.
 	t := m.opt.Temperature
 	mx := math.Inf(-1)
-	if len(touched) < len(m.docs) {
+	if len(cand) < nDocs {
 		mx = 0
 	}
-	for _, c := range touched {
+	for _, c := range cand {
 		mx = math.Max(mx, sc.logit[c]/t)
 	}
-	z := float64(len(m.docs)-len(touched)) * math.Exp(-mx)
-	for _, c := range touched {
+	z := float64(nDocs-len(cand)) * math.Exp(-mx)
+	for _, c := range cand {
 		z += math.Exp(sc.logit[c]/t - mx)
 	}
-	cand := sc.cand[:0]
-	for _, c := range touched {
-		cand = append(cand, candidate{c, math.Exp(sc.logit[c]/t-mx) / z})
+	top := sc.top[:0]
+	for _, c := range cand {
+		top = append(top, candidate{c, math.Exp(sc.logit[c]/t-mx) / z})
 	}
-	// Untouched documents tie at the bottom; add them by id when k asks
-	// for more than the touched ones.
-	if len(cand) < k && len(touched) < len(m.docs) {
+	// Documents left out tie at the bottom; add them by id when k asks
+	// for more than the candidates.
+	if len(top) < k && len(cand) < nDocs {
 		rest := math.Exp(-mx) / z
 		for c := range m.docs {
-			if len(cand) >= k {
+			if len(top) >= k {
 				break
 			}
 			if !sc.seen[c] {
-				cand = append(cand, candidate{int32(c), rest})
+				top = append(top, candidate{int32(c), rest})
 			}
 		}
 	}
-	sc.cand = cand
-	// Documents are sorted by id, so class order breaks ties by DocID.
+	sc.top = top
+	best := topK(top, k)
+	out := make([]Scored, len(best))
+	for i, c := range best {
+		out[i] = Scored{DocID: m.docs[c.c], P: c.p}
+	}
+	return out
+}
+
+// candidates resets and fills logit with the sparse rows' scores of the
+// documents worth scoring, marks them in seen and returns them. Up to
+// ExactDocs documents, or when no sparse row touches any document, that
+// is every document.
+func (m *Model) candidates(x *sparse, logit []float64, seen []bool, cand []int32) []int32 {
+	if len(m.docs) > m.opt.ExactDocs {
+		for i, r := range x.rows {
+			v := float64(x.vals[i])
+			for j := m.start[r]; j < m.start[r+1]; j++ {
+				c := m.cls[j]
+				if !seen[c] {
+					seen[c], logit[c] = true, 0
+					cand = append(cand, c)
+				}
+				logit[c] += v * float64(m.w[j])
+			}
+		}
+		if len(cand) > 0 {
+			return cand
+		}
+	}
+	for c := range m.docs {
+		seen[c], logit[c] = true, 0
+		cand = append(cand, int32(c))
+	}
+	for i, r := range x.rows {
+		v := float64(x.vals[i])
+		for j := m.start[r]; j < m.start[r+1]; j++ {
+			logit[m.cls[j]] += v * float64(m.w[j])
+		}
+	}
+	return cand
+}
+
+// topK returns the k most probable candidates, ties by class (documents
+// are sorted by id, so by DocID); it reorders cand.
+func topK(cand []candidate, k int) []candidate {
 	less := func(a, b candidate) int {
 		if a.p != b.p {
 			return cmp.Compare(b.p, a.p)
 		}
 		return cmp.Compare(a.c, b.c)
 	}
-	top := topK(cand, k, less)
-	out := make([]Scored, len(top))
-	for i, c := range top {
-		out[i] = Scored{DocID: m.docs[c.c], P: c.p}
+	if len(cand) <= 4*k {
+		slices.SortFunc(cand, less)
+		return cand[:min(k, len(cand))]
 	}
-	return out
-}
-
-type candidate struct {
-	c int32
-	p float64
-}
-
-// scratch holds one Score call's buffers.
-type scratch struct {
-	bag     *bag
-	x       sparse
-	entries []entry
-	logit   []float64
-	seen    []bool
-	touched []int32
-	cand    []candidate
-}
-
-// topK returns the k smallest by less, sorted; it reorders cand.
-func topK(cand []candidate, k int, less func(a, b candidate) int) []candidate {
-	if len(cand) > 4*k {
-		// Partial selection: keep a sorted prefix of k.
-		slices.SortFunc(cand[:k], less)
-		for i := k; i < len(cand); i++ {
-			if less(cand[i], cand[k-1]) < 0 {
-				j := k - 1
-				for j > 0 && less(cand[i], cand[j-1]) < 0 {
-					j--
-				}
-				copy(cand[j+1:k], cand[j:k-1])
-				cand[j] = cand[i]
-			}
+	// Keep a sorted prefix of the k best seen so far.
+	slices.SortFunc(cand[:k], less)
+	for i := k; i < len(cand); i++ {
+		if less(cand[i], cand[k-1]) >= 0 {
+			continue
 		}
-		return cand[:k]
+		c, j := cand[i], k-1
+		for j > 0 && less(c, cand[j-1]) < 0 {
+			j--
+		}
+		copy(cand[j+1:k], cand[j:k-1])
+		cand[j] = c
 	}
-	slices.SortFunc(cand, less)
-	if len(cand) > k {
-		cand = cand[:k]
-	}
-	return cand
+	return cand[:k]
 }
 
 // Train learns a model from examples. Documents with fewer than
@@ -292,8 +348,9 @@ func Train(ctx context.Context, an *analyze.Analyzer, examples []Example, opt Op
 	// Features of every example, and which documents keep enough.
 	type raw struct {
 		doc  string
-		bkts [numBlocks][]uint32
-		cnts [numBlocks][]float64
+		bkts []uint32
+		cnts []float64
+		ends [numBlocks]int
 	}
 	raws := make([]raw, 0, len(examples))
 	perDoc := map[string]int{}
@@ -306,15 +363,14 @@ func Train(ctx context.Context, an *analyze.Analyzer, examples []Example, opt Op
 		}
 		m.fz.extract(b, ex.Lang, ex.Text)
 		r := raw{doc: ex.DocID}
-		n := 0
 		for blk, counts := range b.counts {
 			for bk, c := range counts {
-				r.bkts[blk] = append(r.bkts[blk], bk)
-				r.cnts[blk] = append(r.cnts[blk], c)
+				r.bkts = append(r.bkts, bk)
+				r.cnts = append(r.cnts, c)
 			}
-			n += len(counts)
+			r.ends[blk] = len(r.bkts)
 		}
-		if n == 0 {
+		if len(r.bkts) == 0 {
 			continue
 		}
 		raws = append(raws, r)
@@ -341,48 +397,65 @@ func Train(ctx context.Context, an *analyze.Analyzer, examples []Example, opt Op
 	}
 	raws = kept
 
-	// Rows: every bucket an example of a covered document has, with its
-	// document frequency over examples.
-	df := map[uint32]int{}
-	for _, r := range raws {
-		seen := map[uint32]bool{}
-		for blk := range r.bkts {
-			for _, bk := range r.bkts[blk] {
-				if !seen[bk] {
-					seen[bk] = true
-					df[bk]++
-				}
+	// Rows: every bucket of a covered document's example, with its
+	// document frequency over examples and how many documents have it.
+	type stat struct {
+		df, docs int
+		last     int32
+	}
+	stats := map[uint32]*stat{}
+	byDoc := make([]int, len(raws))
+	for i := range byDoc {
+		byDoc[i] = i
+	}
+	slices.SortStableFunc(byDoc, func(a, b int) int { return cmp.Compare(class[raws[a].doc], class[raws[b].doc]) })
+	for _, i := range byDoc {
+		r, c := raws[i], class[raws[i].doc]
+		for _, bk := range r.bkts {
+			s := stats[bk]
+			if s == nil {
+				s = &stat{last: -1}
+				stats[bk] = s
+			}
+			s.df++ // a bucket repeats across blocks only by collision
+			if s.last != c {
+				s.last = c
+				s.docs++
 			}
 		}
 	}
-	m.buckets = make([]uint32, 0, len(df))
-	for bk := range df {
+	m.buckets = make([]uint32, 0, len(stats))
+	for bk := range stats {
 		m.buckets = append(m.buckets, bk)
 	}
 	slices.Sort(m.buckets)
 	m.idf = make([]float32, len(m.buckets))
 	n := float64(len(raws))
 	for i, bk := range m.buckets {
-		m.idf[i] = float32(math.Log((n+1)/(float64(df[bk])+1)) + 1)
+		m.idf[i] = float32(math.Log((n+1)/(float64(stats[bk].df)+1)) + 1)
 	}
+	m.chooseHot(func(r int) int { return stats[m.buckets[r]].docs })
+	stats = nil
 
-	// Training vectors, flat.
+	// Training vectors.
 	xs := make([]sparse, len(raws))
 	labels := make([]int32, len(raws))
 	var scratch []entry
 	for i, r := range raws {
 		b.reset()
-		for blk := range r.bkts {
-			for j, bk := range r.bkts[blk] {
-				b.counts[blk][bk] = r.cnts[blk][j]
+		from := 0
+		for blk, end := range r.ends {
+			for j := from; j < end; j++ {
+				b.counts[blk][r.bkts[j]] = r.cnts[j]
 			}
+			from = end
 		}
 		scratch = m.fz.vectorize(b, m.row, &xs[i], scratch)
 		labels[i] = class[r.doc]
 	}
 	raws = nil
 
-	rows, err := train(ctx, xs, labels, len(m.docs), len(m.buckets), opt)
+	rows, err := m.train(ctx, xs, labels)
 	if err != nil {
 		return nil, err
 	}
@@ -391,53 +464,73 @@ func Train(ctx context.Context, an *analyze.Analyzer, examples []Example, opt Op
 	return m, nil
 }
 
-// pack moves the training rows into flat arrays, dropping small weights
-// and ordering each row by class.
-func (m *Model) pack(rows []trainRow) {
+// chooseHot makes the rows found with the most documents dense: those
+// with more than HotShare of the documents, most documents first, within
+// MaxHotWeights. docsOf reports a row's number of documents.
+func (m *Model) chooseHot(docsOf func(int) int) {
+	nDocs := len(m.docs)
+	m.hot = make([]int32, len(m.buckets))
+	var hot []int
+	for r := range m.buckets {
+		m.hot[r] = -1
+		if d := docsOf(r); d > 1 && float64(d) > m.opt.HotShare*float64(nDocs) {
+			hot = append(hot, r)
+		}
+	}
+	slices.SortStableFunc(hot, func(a, b int) int { return cmp.Compare(docsOf(b), docsOf(a)) })
+	if max := m.opt.MaxHotWeights / nDocs; len(hot) > max {
+		hot = hot[:max]
+	}
+	slices.Sort(hot)
+	for i, r := range hot {
+		m.hot[r] = int32(i)
+	}
+	m.hotW = make([]float32, len(hot)*nDocs)
+}
+
+// pack moves the training rows' sparse weights into flat arrays ordered
+// by class, dropping weights below opt.PruneBelow.
+func (m *Model) pack(rows [][]posting) {
 	m.start = make([]int32, len(rows)+1)
+	keep := func(w float32) bool { return w != 0 && math.Abs(float64(w)) >= m.opt.PruneBelow }
 	total := 0
-	for _, r := range rows {
-		for _, w := range r.w {
-			if math.Abs(float64(w)) >= m.opt.PruneBelow && w != 0 {
+	for _, ps := range rows {
+		for _, p := range ps {
+			if keep(p.w) {
 				total++
 			}
 		}
 	}
 	m.cls = make([]int32, 0, total)
 	m.w = make([]float32, 0, total)
-	type cw struct {
-		c int32
-		w float32
-	}
-	var buf []cw
-	for i, r := range rows {
-		buf = buf[:0]
-		for j, w := range r.w {
-			if math.Abs(float64(w)) >= m.opt.PruneBelow && w != 0 {
-				buf = append(buf, cw{r.cls[j], w})
+	for i, ps := range rows {
+		slices.SortFunc(ps, func(a, b posting) int { return cmp.Compare(a.c, b.c) })
+		for _, p := range ps {
+			if keep(p.w) {
+				m.cls = append(m.cls, p.c)
+				m.w = append(m.w, p.w)
 			}
 		}
-		slices.SortFunc(buf, func(a, b cw) int { return cmp.Compare(a.c, b.c) })
-		for _, e := range buf {
-			m.cls = append(m.cls, e.c)
-			m.w = append(m.w, e.w)
-		}
 		m.start[i+1] = int32(len(m.cls))
+		rows[i] = nil // let training memory go as the model fills
 	}
 }
 
 // Stats describes a model's size.
 type Stats struct {
-	Docs, Rows, Weights int
+	Docs, Rows, HotRows, Weights int
 	// Bytes is the memory the model's arrays hold.
 	Bytes int64
 }
 
 // Stats reports the model's size.
 func (m *Model) Stats() Stats {
-	s := Stats{Docs: len(m.docs), Rows: len(m.buckets), Weights: len(m.w)}
-	s.Bytes = int64(len(m.buckets))*4 + int64(len(m.idf))*4 + int64(len(m.start))*4 +
-		int64(len(m.cls))*4 + int64(len(m.w))*4
+	nHot := 0
+	if len(m.docs) > 0 {
+		nHot = len(m.hotW) / len(m.docs)
+	}
+	s := Stats{Docs: len(m.docs), Rows: len(m.buckets), HotRows: nHot, Weights: len(m.w) + len(m.hotW)}
+	s.Bytes = 4 * int64(len(m.buckets)+len(m.idf)+len(m.hot)+len(m.hotW)+len(m.start)+len(m.cls)+len(m.w))
 	for _, d := range m.docs {
 		s.Bytes += int64(len(d)) + 16
 	}

@@ -6,26 +6,32 @@ import (
 	"math/rand/v2"
 )
 
-// trainRow holds one feature's weights during training: the classes it
-// has weights for, in the order they were first touched.
-type trainRow struct {
-	cls []int32
-	w   []float32
+// posting is one document's weight on one sparse feature.
+type posting struct {
+	c int32
+	w float32
 }
 
 // train runs softmax regression by SGD with a linearly decaying learning
-// rate. Each step computes the scores of the classes sharing a feature
-// with the example (the others score 0), then updates the true class and
-// every class whose probability is at least opt.MinGradient. Classes
-// untouched by an example are not pushed down by it: they share none of
-// its features, so their score for it is 0 and stays 0.
-func train(ctx context.Context, xs []sparse, labels []int32, nClass, nRows int, opt Options) ([]trainRow, error) {
-	rows := make([]trainRow, nRows)
-	logit := make([]float64, nClass)
-	stamp := make([]int64, nClass) // step at which logit[c] was reset
-	mark := make([]int64, nClass)  // row visit at which c was seen
-	grad := make([]float64, nClass)
-	var touched, active []int32
+// rate. Each step scores the example's candidate documents (all of them
+// up to ExactDocs, see candidates), then updates the true document and
+// every document with probability at least MinGradient. Hot rows update
+// m.hotW in place; sparse rows grow postings as documents first need a
+// weight there. It returns the sparse rows' postings.
+func (m *Model) train(ctx context.Context, xs []sparse, labels []int32) ([][]posting, error) {
+	opt := m.opt
+	nDocs := len(m.docs)
+	exact := nDocs <= opt.ExactDocs
+	rows := make([][]posting, len(m.buckets))
+	logit := make([]float64, nDocs)
+	stamp := make([]int64, nDocs) // step at which logit[c] was reset
+	mark := make([]int64, nDocs)  // row visit at which c was seen
+	grad := make([]float64, nDocs)
+	var cand, active []int32
+	all := make([]int32, nDocs)
+	for c := range all {
+		all[c] = int32(c)
+	}
 
 	order := make([]int, len(xs))
 	for i := range order {
@@ -46,82 +52,123 @@ func train(ctx context.Context, xs []sparse, labels []int32, nClass, nRows int, 
 			step++
 			x, y := xs[i], labels[i]
 
-			// Reset only the scores this step touches.
-			touched = append(touched[:0], y)
-			stamp[y], logit[y] = step, 0
+			// Scores: sparse rows first, which also pick the candidates
+			// above ExactDocs; then hot rows for the candidates.
+			if exact {
+				cand = all
+				clear(logit)
+			} else {
+				cand = append(cand[:0], y)
+				stamp[y], logit[y] = step, 0
+			}
 			for j, r := range x.rows {
+				if m.hot[r] >= 0 {
+					continue
+				}
 				v := float64(x.vals[j])
-				row := &rows[r]
-				ws := row.w[:len(row.cls)]
-				for k, c := range row.cls {
-					if stamp[c] != step {
-						stamp[c], logit[c] = step, 0
-						touched = append(touched, c)
+				for _, p := range rows[r] {
+					if !exact && stamp[p.c] != step {
+						stamp[p.c], logit[p.c] = step, 0
+						cand = append(cand, p.c)
 					}
-					logit[c] += v * float64(ws[k])
+					logit[p.c] += v * float64(p.w)
+				}
+			}
+			for j, r := range x.rows {
+				h := int(m.hot[r])
+				if h < 0 {
+					continue
+				}
+				v := float64(x.vals[j])
+				hw := m.hotW[h*nDocs : (h+1)*nDocs]
+				if exact {
+					axpy(logit, hw, v)
+					continue
+				}
+				for _, c := range cand {
+					logit[c] += v * float64(hw[c])
 				}
 			}
 
-			untouched := nClass - len(touched)
+			// Softmax; documents outside the candidates score 0.
+			rest := nDocs - len(cand)
 			mx := math.Inf(-1)
-			if untouched > 0 {
+			if rest > 0 {
 				mx = 0
 			}
-			for _, c := range touched {
+			for _, c := range cand {
 				mx = math.Max(mx, logit[c])
 			}
-			z := float64(untouched) * math.Exp(-mx)
-			for _, c := range touched {
-				z += math.Exp(logit[c] - mx)
+			z := float64(rest) * math.Exp(-mx)
+			for _, c := range cand {
+				logit[c] = math.Exp(logit[c] - mx) // logit now holds e^score
+				z += logit[c]
 			}
 			active = active[:0]
-			for _, c := range touched {
-				p := math.Exp(logit[c]-mx) / z
+			for _, c := range cand {
+				p := logit[c] / z
 				g := p
 				if c == y {
 					g = p - 1
 				} else if p < opt.MinGradient {
 					continue
 				}
-				grad[c] = g
-				active = append(active, c)
+				if g != 0 {
+					grad[c] = g
+					active = append(active, c)
+				}
+			}
+			if len(active) == 0 {
+				continue
 			}
 
 			decay := float32(1 - lr*opt.L2)
 			for j, r := range x.rows {
-				visit++
 				v := x.vals[j]
-				row := &rows[r]
-				for k, c := range row.cls {
+				if h := int(m.hot[r]); h >= 0 {
+					hw := m.hotW[h*nDocs : (h+1)*nDocs]
+					for _, c := range active {
+						hw[c] = hw[c]*decay - float32(lr*grad[c])*v
+					}
+					continue
+				}
+				visit++
+				ps := rows[r]
+				for k := range ps {
+					c := ps[k].c
 					mark[c] = visit
 					if g := grad[c]; g != 0 {
-						row.w[k] = row.w[k]*decay - float32(lr*g)*v
+						ps[k].w = ps[k].w*decay - float32(lr*g)*v
 					}
 				}
 				for _, c := range active {
 					if mark[c] != visit {
-						row.cls = append(row.cls, c)
-						row.w = append(row.w, -float32(lr*grad[c])*v)
+						ps = append(ps, posting{c, -float32(lr*grad[c]) * v})
 					}
 				}
+				rows[r] = ps
 			}
 			for _, c := range active {
 				grad[c] = 0
 			}
 		}
 	}
-	if debugTrain {
-		tot := 0
-		for _, r := range rows {
-			tot += len(r.cls)
-		}
-		nnz := 0
-		for _, x := range xs {
-			nnz += len(x.rows)
-		}
-		println("train postings", tot, "avg nnz", nnz/len(xs), "avg visited/row", float64(tot)/float64(nRows))
-	}
 	return rows, nil
 }
 
-const debugTrain = true
+// axpy adds v·src to dst, unrolled: it is the inner loop of training and
+// scoring for hot rows.
+func axpy(dst []float64, src []float32, v float64) {
+	dst = dst[:len(src)]
+	i := 0
+	for ; i+4 <= len(src); i += 4 {
+		d, s := dst[i:i+4:i+4], src[i:i+4:i+4]
+		d[0] += v * float64(s[0])
+		d[1] += v * float64(s[1])
+		d[2] += v * float64(s[2])
+		d[3] += v * float64(s[3])
+	}
+	for ; i < len(src); i++ {
+		dst[i] += v * float64(src[i])
+	}
+}
