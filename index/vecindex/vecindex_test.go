@@ -425,13 +425,18 @@ func TestBytes(t *testing.T) {
 }
 
 // TestConcurrent searches while vectors are added, upserted and removed;
-// run with -race. Every answer must be well-formed for some state.
+// run with -race. The index is large enough for the scan to be split
+// across goroutines. Every answer must be well-formed for some state.
 func TestConcurrent(t *testing.T) {
-	const dim = 64
+	const (
+		dim   = 16
+		start = parallelMin + 1000
+		added = 500 // per writer
+	)
 	x := New(dim)
 	rng := rand.New(rand.NewPCG(5, 5))
-	vecs := genMixture(rng, dim, 3000)
-	for i, v := range vecs[:2000] {
+	vecs := genMixture(rng, dim, start+2*added)
+	for i, v := range vecs[:start] {
 		if err := x.Add(fmt.Sprint(i), v); err != nil {
 			t.Fatal(err)
 		}
@@ -441,7 +446,7 @@ func TestConcurrent(t *testing.T) {
 	errs := make(chan error, 8)
 	for w := range 4 {
 		wg.Go(func() {
-			for i := range 100 {
+			for i := range 50 {
 				q := queries[(i+w)%len(queries)]
 				got := x.Search(q, 10, nil)
 				if len(got) != 10 {
@@ -459,14 +464,21 @@ func TestConcurrent(t *testing.T) {
 	}
 	for w := range 2 {
 		wg.Go(func() {
-			for i := range 500 {
-				key := fmt.Sprint(2000 + w*500 + i)
-				if err := x.Add(key, vecs[2000+w*500+i]); err != nil {
+			for i := range added {
+				slot := start + w*added + i
+				if err := x.Add(fmt.Sprint(slot), vecs[slot]); err != nil {
 					errs <- err
 					return
 				}
 				if i%3 == 0 {
 					x.Remove(fmt.Sprint(i)) // an original vector
+				}
+				if i%7 == 0 {
+					// Upsert an original that no writer removes.
+					if err := x.Add(fmt.Sprint(added+i), vecs[slot]); err != nil {
+						errs <- err
+						return
+					}
 				}
 				x.Len()
 				x.Bytes()
@@ -478,8 +490,8 @@ func TestConcurrent(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	// Both writers removed the same originals.
-	if got, want := x.Len(), 3000-167; got != want {
+	// Both writers removed the same 167 originals.
+	if got, want := x.Len(), start+2*added-167; got != want {
 		t.Errorf("Len() after writers = %d; want %d", got, want)
 	}
 }
