@@ -55,16 +55,27 @@ func (x *Index) loadPhrase() {
 	x.phraseDirty = true
 }
 
+// backgroundID names the model's "none of these" class. A softmax over
+// only the documents with phrasings would hand a question about any other
+// document to one of them with high probability; the background class,
+// trained on the questions of all other documents, takes that mass.
+const backgroundID = "\x00background"
+
 // trainPhrase fits the model on every qualifying published document.
 func (x *Index) trainPhrase(ctx context.Context) error {
-	var ex []phrase.Example
+	var ex, background []phrase.Example
 	err := x.src.Changes(ctx, 0, 0, func(d corpus.Document, _ int64) error {
-		if !x.phraseCandidate(&d) {
+		if d.Status != corpus.StatusPublished {
 			return nil
 		}
 		lang := detectLang(&d)
+		own := x.phraseCandidate(&d)
 		for _, t := range questionTexts(&d) {
-			ex = append(ex, phrase.Example{DocID: d.ID, Lang: lang, Text: t})
+			if own {
+				ex = append(ex, phrase.Example{DocID: d.ID, Lang: lang, Text: t})
+			} else {
+				background = append(background, phrase.Example{DocID: backgroundID, Lang: lang, Text: t})
+			}
 		}
 		return nil
 	})
@@ -73,6 +84,7 @@ func (x *Index) trainPhrase(ctx context.Context) error {
 	}
 	var m *phrase.Model
 	if len(ex) > 0 {
+		ex = append(ex, background...)
 		m, err = phrase.Train(ctx, x.an, ex, x.opt.Phrase)
 		if err != nil && !errors.Is(err, phrase.ErrNoDocuments) {
 			return fmt.Errorf("train phrase model: %w", err)
@@ -102,13 +114,17 @@ func (x *Index) setPhrase(m *phrase.Model) {
 	x.phrDocs = map[string]bool{}
 	if m != nil {
 		for _, d := range m.Docs() {
-			x.phrDocs[d] = true
+			if d != backgroundID {
+				x.phrDocs[d] = true
+			}
 		}
 	}
 }
 
 // touchesPhrase reports whether a changed document may change the model:
-// it qualifies now, or the model covered it before.
+// it qualifies now, or the model covered it before. Changes to other
+// documents only shift the background class a little; they are picked up
+// at the next retraining.
 func (x *Index) touchesPhrase(d *corpus.Document) bool {
 	return x.phraseCandidate(d) || x.phrDocs[d.ID]
 }

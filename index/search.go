@@ -154,7 +154,7 @@ func (x *Index) Search(ctx context.Context, q Query) ([]Hit, error) {
 	}
 	if q.Mode == ModeHybrid && x.phr != nil {
 		for _, s := range x.phr.Score(lang, text, f.PhraseK) {
-			if q.Lang != "" && x.lang[s.DocID] != q.Lang {
+			if s.DocID == backgroundID || q.Lang != "" && x.lang[s.DocID] != q.Lang {
 				continue
 			}
 			get(s.DocID).phrase = s.P
