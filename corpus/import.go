@@ -155,14 +155,7 @@ func ReadPath(p string, fn func(Record) error) error {
 	if err != nil {
 		return err
 	}
-	fn = newDedupe().wrap(fn)
-	var read int64
-	for _, src := range srcs {
-		if err := readSource(src, &read, fn); err != nil {
-			return err
-		}
-	}
-	return nil
+	return readSources(srcs, fn)
 }
 
 // ReadFS reads every .jsonl, .ndjson, .csv, .md and .markdown file in fsys
@@ -174,6 +167,11 @@ func ReadFS(fsys fs.FS, fn func(Record) error) error {
 	if err != nil {
 		return err
 	}
+	return readSources(srcs, fn)
+}
+
+// readSources reads srcs in order, dropping repeated ids across all of them.
+func readSources(srcs []source, fn func(Record) error) error {
 	fn = newDedupe().wrap(fn)
 	var read int64
 	for _, src := range srcs {

@@ -18,9 +18,9 @@ package localembed
 import (
 	"context"
 	"fmt"
-	"hash/fnv"
 	"math"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/sofort-chat/sofort/index/analyze"
@@ -29,7 +29,7 @@ import (
 
 // Version changes whenever the features or their weighting change, so
 // indexes built with an older version are re-embedded.
-const Version = "2"
+const Version = "3"
 
 // Options tune the embedder. The zero value is not useful; start from
 // DefaultOptions.
@@ -72,7 +72,15 @@ type Embedder struct {
 	opt Options
 	an  *analyze.Analyzer
 	idf *IDF
+
+	// synCache memoises a word's synonym stems: thesaurus lookup plus
+	// analysis of each synonym was half of all embedding time, and a
+	// corpus repeats its words.
+	synMu    sync.RWMutex
+	synCache map[string][]string
 }
+
+const maxSynCache = 1 << 17
 
 // New builds an embedder. idf may be nil (all terms weigh the same); with a
 // fitted table, rare terms weigh more.
@@ -86,7 +94,7 @@ func New(opt Options, an *analyze.Analyzer, idf *IDF) (*Embedder, error) {
 			return nil, fmt.Errorf("localembed: %w", err)
 		}
 	}
-	return &Embedder{opt: opt, an: an, idf: idf}, nil
+	return &Embedder{opt: opt, an: an, idf: idf, synCache: map[string][]string{}}, nil
 }
 
 // Name identifies the embedder with every setting that changes a vector.
@@ -238,20 +246,41 @@ func (e *Embedder) synonyms(dst []float64, th *lexicon.Thesaurus, lang string, w
 		if len([]rune(w)) < 3 {
 			continue
 		}
-		syn := th.Synonyms(w)
-		if len(syn) == 0 {
+		stems := e.synonymStems(th, lang, w)
+		if len(stems) == 0 {
 			continue
 		}
-		if len(syn) > e.opt.MaxSynonyms {
-			syn = syn[:e.opt.MaxSynonyms]
-		}
-		share := 1 / math.Sqrt(float64(len(syn)))
-		for _, s := range syn {
-			for _, t := range e.an.Terms(lang, s) {
-				addHashed(dst, wordKey(t), share*e.weight(wordKey(t)))
-			}
+		share := 1 / math.Sqrt(float64(len(stems)))
+		for _, t := range stems {
+			addHashed(dst, wordKey(t), share*e.weight(wordKey(t)))
 		}
 	}
+}
+
+// synonymStems returns the analysed terms of a word's first MaxSynonyms
+// synonyms, one list entry per synonym term.
+func (e *Embedder) synonymStems(th *lexicon.Thesaurus, lang, w string) []string {
+	key := lang + "\x00" + w
+	e.synMu.RLock()
+	stems, ok := e.synCache[key]
+	e.synMu.RUnlock()
+	if ok {
+		return stems
+	}
+	syn := th.Synonyms(w)
+	if len(syn) > e.opt.MaxSynonyms {
+		syn = syn[:e.opt.MaxSynonyms]
+	}
+	for _, s := range syn {
+		stems = append(stems, e.an.Terms(lang, s)...)
+	}
+	e.synMu.Lock()
+	if len(e.synCache) >= maxSynCache {
+		e.synCache = map[string][]string{}
+	}
+	e.synCache[key] = stems
+	e.synMu.Unlock()
+	return stems
 }
 
 func splitWords(s string) []string {
@@ -261,9 +290,13 @@ func splitWords(s string) []string {
 // addHashed adds w at a signed hashed position. The sign bit makes
 // collisions cancel in expectation instead of adding up.
 func addHashed(dst []float64, feature string, w float64) {
-	h := fnv.New64a()
-	h.Write([]byte(feature))
-	x := h.Sum64()
+	// FNV-1a, inline: the hash.Hash64 interface costs an allocation per
+	// feature, and a passage has hundreds of features.
+	x := uint64(14695981039346656037)
+	for i := 0; i < len(feature); i++ {
+		x ^= uint64(feature[i])
+		x *= 1099511628211
+	}
 	i := int(x % uint64(len(dst)))
 	if x>>63 == 1 {
 		w = -w
