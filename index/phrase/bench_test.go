@@ -2,9 +2,12 @@ package phrase
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -71,10 +74,24 @@ func TestScale(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, n := range []int{150, 1000, 10000} {
+	opt := DefaultOptions()
+	if s := os.Getenv("PHRASE_OPTIONS"); s != "" {
+		if err := json.Unmarshal([]byte(s), &opt); err != nil {
+			t.Fatalf("PHRASE_OPTIONS: %v", err)
+		}
+	}
+	sizes := []int{150, 1000, 10000}
+	if s := os.Getenv("PHRASE_SCALE_DOCS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			t.Fatalf("PHRASE_SCALE_DOCS: %v", err)
+		}
+		sizes = []int{n}
+	}
+	for _, n := range sizes {
 		train, test := synthCorpus(n, 10, 1)
 		start, cpu := time.Now(), cpuTime()
-		m, err := Train(context.Background(), an, train, DefaultOptions())
+		m, err := Train(context.Background(), an, train, opt)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -88,8 +105,70 @@ func TestScale(t *testing.T) {
 		}
 		per := time.Since(start) / time.Duration(len(test))
 		st := m.Stats()
-		t.Logf("%5d docs, %6d phrasings: trained in %v (CPU %v); %d rows, %d weights, %.1f MB; R@1 %.3f; %v per question",
-			n, len(train), wall.Round(time.Millisecond), cpu.Round(time.Millisecond), st.Rows, st.Weights, float64(st.Bytes)/1e6,
-			float64(right)/float64(len(test)), per)
+		t.Logf("%5d docs, %6d phrasings: trained in %v (CPU %v); %d rows (%d hot), %d weights, %.1f MB; R@1 %.3f; %v per question; peak RSS so far %.0f MB",
+			n, len(train), wall.Round(time.Millisecond), cpu.Round(time.Millisecond), st.Rows, st.HotRows, st.Weights, float64(st.Bytes)/1e6,
+			float64(right)/float64(len(test)), per, float64(maxRSS())/1e6)
+	}
+}
+
+// BenchmarkScore measures one question against models of growing size:
+// clinc150's 150 intents (when the eval data is there) and synthetic
+// corpora (10,000 documents only with PHRASE_SCALE=1: training takes
+// minutes).
+func BenchmarkScore(b *testing.B) {
+	an, err := analyze.New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	type setup struct {
+		name      string
+		train     func() ([]Example, []Example)
+		needScale bool
+	}
+	setups := []setup{
+		{"clinc150", func() ([]Example, []Example) {
+			if _, err := os.Stat(filepath.Join(evalDir, "clinc150", "dev.jsonl")); err != nil {
+				b.Skipf("eval data missing: %v", err)
+			}
+			var qs []Example
+			for _, c := range readJSONL[evalCase](b, filepath.Join(evalDir, "clinc150", "dev.jsonl")) {
+				qs = append(qs, Example{Lang: c.Lang, Text: c.Query})
+			}
+			return suiteExamples(b, "clinc150"), qs
+		}, false},
+		{"synthetic-1000", func() ([]Example, []Example) { return synthCorpus(1000, 10, 1) }, false},
+		{"synthetic-10000", func() ([]Example, []Example) { return synthCorpus(10000, 10, 1) }, true},
+	}
+	for _, s := range setups {
+		b.Run(s.name, func(b *testing.B) {
+			if s.needScale && os.Getenv("PHRASE_SCALE") == "" {
+				b.Skip("set PHRASE_SCALE=1 to run")
+			}
+			train, qs := s.train()
+			m, err := Train(context.Background(), an, train, DefaultOptions())
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; b.Loop(); i++ {
+				q := qs[i%len(qs)]
+				m.Score(q.Lang, q.Text, 10)
+			}
+		})
+	}
+}
+
+// BenchmarkTrain measures training on clinc150's 15,000 phrasings.
+func BenchmarkTrain(b *testing.B) {
+	an, err := analyze.New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	ex := suiteExamples(b, "clinc150")
+	for b.Loop() {
+		if _, err := Train(context.Background(), an, ex, DefaultOptions()); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

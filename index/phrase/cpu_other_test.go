@@ -1,4 +1,4 @@
-//go:build !unix
+//go:build !linux
 
 package phrase
 
@@ -6,3 +6,6 @@ import "time"
 
 // cpuTime is not measured here; reports show 0.
 func cpuTime() time.Duration { return 0 }
+
+// maxRSS is not measured here; reports show 0.
+func maxRSS() int64 { return 0 }

@@ -60,6 +60,7 @@ func (m *Model) body() []byte {
 	for _, v := range m.hot {
 		u32(uint32(v))
 	}
+	u32(uint32(m.nHot))
 	u32(uint32(len(m.hotW)))
 	for _, v := range m.hotW {
 		u32(math.Float32bits(v))
@@ -125,6 +126,7 @@ func Read(r io.Reader, an *analyze.Analyzer) (*Model, error) {
 	m.buckets = d.u32s("buckets", nRows)
 	m.idf = d.f32s("idf", nRows)
 	hot := d.u32s("hot rows", nRows)
+	m.nHot = int(d.u32("hot row count"))
 	m.hotW = d.f32s("hot weights", d.count("hot weights", 4))
 	start := d.u32s("row starts", nRows+1)
 	nW := d.count("weights", 8)
@@ -139,12 +141,12 @@ func Read(r io.Reader, an *analyze.Analyzer) (*Model, error) {
 	if !slices.IsSorted(m.docs) || !strictlySorted(m.buckets) {
 		return nil, fmt.Errorf("%w: documents or buckets out of order", ErrFormat)
 	}
-	nHot := 0
-	if nDocs > 0 {
-		nHot = len(m.hotW) / nDocs
-	}
-	if nHot*nDocs != len(m.hotW) {
-		return nil, fmt.Errorf("%w: %d hot weights for %d documents", ErrFormat, len(m.hotW), nDocs)
+	nHot := m.nHot
+	switch {
+	case nHot > nRows:
+		return nil, fmt.Errorf("%w: %d hot rows of %d", ErrFormat, nHot, nRows)
+	case len(m.hotW) != nHot*nDocs:
+		return nil, fmt.Errorf("%w: %d hot weights for %d hot rows and %d documents", ErrFormat, len(m.hotW), nHot, nDocs)
 	}
 	m.hot = make([]int32, nRows)
 	next := 0

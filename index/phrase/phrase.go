@@ -3,15 +3,25 @@
 // alternative phrasings), the way Rasa or DialogFlow learn intents from
 // training phrases.
 //
-// The model is a multinomial logistic regression (softmax) over sparse
-// hashed features: analysed stems, stem bigrams, folded words and
-// character n-grams of folded words, each weighted by inverse document
-// frequency. Its weights are stored feature-major and sparsely: a feature
-// holds weights only for the documents whose training actually touched it.
-// Training updates a document's weights only where the model puts
-// noticeable probability on it (sampled-softmax style), so memory and
-// training time grow with how confusable the documents are, not with
-// documents × features.
+// The model is a multinomial logistic regression (softmax, no bias: every
+// document is a priori as likely) over hashed features: analysed stems,
+// stem bigrams, folded words, folded word bigrams and character 3–4-grams
+// of folded words, each block weighted by inverse document frequency and
+// normalised. It is trained by SGD with a linearly decaying learning rate
+// in a seeded order, so two trainings on the same input give the same
+// model bit for bit.
+//
+// Memory stays bounded by keeping weights feature-major and sparse: a
+// feature holds weights only for the documents whose training touched it,
+// and a step pushes down only documents the model gives noticeable
+// probability (MinGradient), so the weights grow with how confusable the
+// documents are, not with documents × features. Features found with many
+// documents ("what", "<ca") would make every list long; up to ExactDocs
+// documents they form a dense matrix instead, above it they are left out
+// like stop words and only the best-scoring candidates are scored in full.
+// Measured (see TestEval, TestScale): 150 documents with 15,000 phrasings
+// 4.5 MB; 1,000 documents with 10,000 phrasings 11 MB; 10,000 documents
+// with 100,000 phrasings 48 MB.
 package phrase
 
 import (
@@ -64,15 +74,22 @@ type Options struct {
 	MinGradient float64
 	// PruneBelow drops smaller sparse weights after training.
 	PruneBelow float64
-	// HotShare: a feature in the phrasings of more than this share of the
-	// documents ("what", "<ca") is stored densely, one weight per
-	// document, within MaxHotWeights weights in all.
+	// ExactDocs: up to this many documents, every document is scored for
+	// every question. Above it only candidates are: documents sharing a
+	// sparse (not hot) feature with the question.
+	ExactDocs int
+	// Up to ExactDocs documents, a feature in the phrasings of more than
+	// HotShare of the documents ("what", "<ca") is hot: its weights form
+	// a row of a dense matrix (the most widespread features first, within
+	// MaxHotWeights weights) instead of a list.
 	HotShare      float64
 	MaxHotWeights int
-	// ExactDocs: up to this many documents, every document is scored for
-	// every question. Above it only documents sharing a sparse (not hot)
-	// feature with the question are, which keeps large models fast.
-	ExactDocs int
+	// Above ExactDocs, a feature in the phrasings of more than MaxDocs
+	// documents is left out, as a stop word is: it would cost time in
+	// every step and every question and tell few documents apart. Of the
+	// candidates, only the MaxCandidates with the best scores are kept.
+	MaxDocs       int
+	MaxCandidates int
 	// Temperature divides the scores before the softmax in Score; above 1
 	// it softens overconfident probabilities.
 	Temperature float64
@@ -96,9 +113,11 @@ func DefaultOptions() Options {
 		L2:               0.001,
 		MinGradient:      0.03,
 		PruneBelow:       1e-3,
+		ExactDocs:        2048,
 		HotShare:         0.125,
 		MaxHotWeights:    1 << 22,
-		ExactDocs:        2048,
+		MaxDocs:          256,
+		MaxCandidates:    128,
 		Temperature:      1,
 		Seed:             1,
 	}
@@ -118,8 +137,12 @@ func (o Options) validate() error {
 		return fmt.Errorf("phrase: epochs %d < 1", o.Epochs)
 	case !(o.LearningRate > 0):
 		return fmt.Errorf("phrase: learning rate %g not positive", o.LearningRate)
-	case o.L2 < 0 || o.MinGradient < 0 || o.PruneBelow < 0 || o.HotShare < 0 || o.MaxHotWeights < 0 || o.ExactDocs < 0:
+	case o.L2 < 0 || o.MinGradient < 0 || o.PruneBelow < 0 || o.HotShare < 0 || o.MaxDocs < 0 || o.ExactDocs < 0:
 		return errors.New("phrase: negative L2, min gradient, prune threshold or hot/exact limit")
+	case o.MaxCandidates < 1:
+		return fmt.Errorf("phrase: max candidates %d < 1", o.MaxCandidates)
+	case o.MaxHotWeights < 1:
+		return fmt.Errorf("phrase: max hot weights %d < 1", o.MaxHotWeights)
 	case !(o.Temperature > 0):
 		return fmt.Errorf("phrase: temperature %g not positive", o.Temperature)
 	}
@@ -139,12 +162,13 @@ type Model struct {
 	docs []string // class → document id, sorted
 
 	// Rows are the buckets seen in training, sorted, with their inverse
-	// document frequency. A hot row's weights are hotW[hot[r]*len(docs):]
-	// (one per document); a sparse row's are cls/w[start[r]:start[r+1]],
-	// ordered by class.
+	// document frequency. Hot row r's weight for class c is
+	// hotW[hot[r]*len(docs)+c]; a sparse row's weights are
+	// cls/w[start[r]:start[r+1]], ordered by class.
 	buckets []uint32
 	idf     []float32
 	hot     []int32
+	nHot    int
 	hotW    []float32
 	start   []int32
 	cls     []int32
@@ -174,6 +198,7 @@ type scratch struct {
 	logit   []float64
 	seen    []bool
 	cand    []int32
+	short   []int32
 	top     []candidate
 }
 
@@ -204,27 +229,25 @@ func (m *Model) Score(lang, text string, k int) []Scored {
 	if len(x.rows) == 0 {
 		return nil
 	}
-	cand := m.candidates(x, sc.logit, sc.seen, sc.cand[:0])
+	all := m.candidates(x, sc.logit, sc.seen, sc.cand[:0])
+	sc.cand = all
+	cand := m.shortlist(all, sc.logit, -1, sc.short[:0])
+	sc.short = cand
+	if len(cand) < len(all) {
+		// The rest count as unscored, like documents no feature reached.
+		for _, c := range all {
+			sc.seen[c] = false
+		}
+		for _, c := range cand {
+			sc.seen[c] = true
+		}
+	}
 	defer func() {
 		for _, c := range cand {
 			sc.seen[c] = false
 		}
 	}()
-	sc.cand = cand
-	// Hot rows add to the candidates only.
-	for i, r := range x.rows {
-		if h := m.hot[r]; h >= 0 {
-			v := float64(x.vals[i])
-			hw := m.hotW[int(h)*nDocs : int(h+1)*nDocs]
-			if len(cand) == nDocs {
-				axpy(sc.logit, hw, v)
-				continue
-			}
-			for _, c := range cand {
-				sc.logit[c] += v * float64(hw[c])
-			}
-		}
-	}
+	m.addHot(x, cand, sc.logit)
 	// Documents not among the candidates score 0; they stay in the
 	// normaliser, so a question that matches nothing well gets low
 	// probabilities everywhere.
@@ -266,12 +289,35 @@ func (m *Model) Score(lang, text string, k int) []Scored {
 	return out
 }
 
+// exact reports whether every document is scored for every question.
+func (m *Model) exact() bool { return len(m.docs) <= m.opt.ExactDocs }
+
+// addHot adds the hot rows' scores of the candidates to logit.
+func (m *Model) addHot(x *sparse, cand []int32, logit []float64) {
+	nDocs := len(m.docs)
+	for i, r := range x.rows {
+		h := int(m.hot[r])
+		if h < 0 {
+			continue
+		}
+		v := float64(x.vals[i])
+		hw := m.hotW[h*nDocs : (h+1)*nDocs]
+		if len(cand) == nDocs {
+			axpy(logit, hw, v)
+			continue
+		}
+		for _, c := range cand {
+			logit[c] += v * float64(hw[c])
+		}
+	}
+}
+
 // candidates resets and fills logit with the sparse rows' scores of the
 // documents worth scoring, marks them in seen and returns them. Up to
 // ExactDocs documents, or when no sparse row touches any document, that
 // is every document.
 func (m *Model) candidates(x *sparse, logit []float64, seen []bool, cand []int32) []int32 {
-	if len(m.docs) > m.opt.ExactDocs {
+	if !m.exact() {
 		for i, r := range x.rows {
 			v := float64(x.vals[i])
 			for j := m.start[r]; j < m.start[r+1]; j++ {
@@ -298,6 +344,67 @@ func (m *Model) candidates(x *sparse, logit []float64, seen []bool, cand []int32
 		}
 	}
 	return cand
+}
+
+// shortlist returns the MaxCandidates candidates with the best scores so
+// far (ties by class), and keep (a class, or -1 for none) among them, in
+// dst; or cand itself when it is short enough or every document is
+// scored anyway. It reorders nothing in cand.
+func (m *Model) shortlist(cand []int32, logit []float64, keep int32, dst []int32) []int32 {
+	max := m.opt.MaxCandidates
+	if m.exact() || len(cand) <= max {
+		return cand
+	}
+	dst = append(dst, cand...)
+	better := func(a, b int32) bool {
+		if logit[a] != logit[b] {
+			return logit[a] > logit[b]
+		}
+		return a < b
+	}
+	// Quickselect with a median-of-three pivot: deterministic, linear on
+	// average.
+	lo, hi := 0, len(dst)-1
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		if better(dst[mid], dst[lo]) {
+			dst[mid], dst[lo] = dst[lo], dst[mid]
+		}
+		if better(dst[hi], dst[lo]) {
+			dst[hi], dst[lo] = dst[lo], dst[hi]
+		}
+		if better(dst[hi], dst[mid]) {
+			dst[hi], dst[mid] = dst[mid], dst[hi]
+		}
+		pivot := dst[mid]
+		i, j := lo, hi
+		for i <= j {
+			for better(dst[i], pivot) {
+				i++
+			}
+			for better(pivot, dst[j]) {
+				j--
+			}
+			if i <= j {
+				dst[i], dst[j] = dst[j], dst[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case max-1 <= j:
+			hi = j
+		case max-1 >= i:
+			lo = i
+		default:
+			lo = hi
+		}
+	}
+	dst = dst[:max]
+	if keep >= 0 && !slices.Contains(dst, keep) {
+		dst[max-1] = keep
+	}
+	return dst
 }
 
 // topK returns the k most probable candidates, ties by class (documents
@@ -425,8 +532,10 @@ func Train(ctx context.Context, an *analyze.Analyzer, examples []Example, opt Op
 		}
 	}
 	m.buckets = make([]uint32, 0, len(stats))
-	for bk := range stats {
-		m.buckets = append(m.buckets, bk)
+	for bk, s := range stats {
+		if m.exact() || s.docs <= opt.MaxDocs {
+			m.buckets = append(m.buckets, bk)
+		}
 	}
 	slices.Sort(m.buckets)
 	m.idf = make([]float32, len(m.buckets))
@@ -464,16 +573,15 @@ func Train(ctx context.Context, an *analyze.Analyzer, examples []Example, opt Op
 	return m, nil
 }
 
-// chooseHot makes the rows found with the most documents dense: those
-// with more than HotShare of the documents, most documents first, within
-// MaxHotWeights. docsOf reports a row's number of documents.
+// chooseHot makes the rows found with the most documents dense (see
+// Options). docsOf reports in how many documents' phrasings a row is.
 func (m *Model) chooseHot(docsOf func(int) int) {
 	nDocs := len(m.docs)
 	m.hot = make([]int32, len(m.buckets))
 	var hot []int
 	for r := range m.buckets {
 		m.hot[r] = -1
-		if d := docsOf(r); d > 1 && float64(d) > m.opt.HotShare*float64(nDocs) {
+		if d := docsOf(r); m.exact() && d > 1 && float64(d) > m.opt.HotShare*float64(nDocs) {
 			hot = append(hot, r)
 		}
 	}
@@ -485,6 +593,7 @@ func (m *Model) chooseHot(docsOf func(int) int) {
 	for i, r := range hot {
 		m.hot[r] = int32(i)
 	}
+	m.nHot = len(hot)
 	m.hotW = make([]float32, len(hot)*nDocs)
 }
 
@@ -525,11 +634,7 @@ type Stats struct {
 
 // Stats reports the model's size.
 func (m *Model) Stats() Stats {
-	nHot := 0
-	if len(m.docs) > 0 {
-		nHot = len(m.hotW) / len(m.docs)
-	}
-	s := Stats{Docs: len(m.docs), Rows: len(m.buckets), HotRows: nHot, Weights: len(m.w) + len(m.hotW)}
+	s := Stats{Docs: len(m.docs), Rows: len(m.buckets), HotRows: m.nHot, Weights: len(m.w) + len(m.hotW)}
 	s.Bytes = 4 * int64(len(m.buckets)+len(m.idf)+len(m.hot)+len(m.hotW)+len(m.start)+len(m.cls)+len(m.w))
 	for _, d := range m.docs {
 		s.Bytes += int64(len(d)) + 16

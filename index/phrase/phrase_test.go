@@ -180,10 +180,12 @@ func TestTopKConsistent(t *testing.T) {
 
 func TestTiesByDocID(t *testing.T) {
 	opt := DefaultOptions()
-	opt.ExactDocs = 0
+	opt.ExactDocs = 0   // score only documents sharing a feature
+	opt.CharWeight = 0  // whole words only: "sunday" is in one document
+	opt.MinGradient = 1 // and no other document gets a weight for it
 	m := trainToy(t, opt)
-	// "voucher" is only in the document left out, "gift" too: "sunday"
-	// reaches the hours document alone, the rest tie at the bottom.
+	// "sunday" reaches the hours document alone; the rest tie at the
+	// bottom.
 	got := m.Score("en", "sunday", 10)
 	if len(got) != len(m.Docs()) {
 		t.Fatalf("Score = %+v; want all %d documents", got, len(m.Docs()))
@@ -319,5 +321,35 @@ func TestPersistence(t *testing.T) {
 				t.Errorf("Read = %v; want ErrFormat", err)
 			}
 		})
+	}
+}
+
+func TestConcurrentScore(t *testing.T) {
+	m := trainToy(t, DefaultOptions())
+	queries := []string{"when do you open", "refund please", "reset password", "track parcel", "Abo kündigen", "🙂"}
+	want := make([][]Scored, len(queries))
+	for i, q := range queries {
+		want[i] = m.Score("en", q, 3)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 8*len(queries))
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for rep := 0; rep < 20; rep++ {
+				for i, q := range queries {
+					if got := m.Score("en", q, 3); !reflect.DeepEqual(got, want[i]) {
+						errs <- q
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for q := range errs {
+		t.Errorf("concurrent Score(%q) differed from the sequential result", q)
 	}
 }

@@ -21,13 +21,15 @@ type posting struct {
 func (m *Model) train(ctx context.Context, xs []sparse, labels []int32) ([][]posting, error) {
 	opt := m.opt
 	nDocs := len(m.docs)
-	exact := nDocs <= opt.ExactDocs
+	exact := m.exact()
 	rows := make([][]posting, len(m.buckets))
 	logit := make([]float64, nDocs)
 	stamp := make([]int64, nDocs) // step at which logit[c] was reset
 	mark := make([]int64, nDocs)  // row visit at which c was seen
 	grad := make([]float64, nDocs)
-	var cand, active []int32
+	// cand is all, touched (the classes sparse rows reached) or short
+	// (the best of touched); each keeps its own buffer.
+	var cand, touched, short, active []int32
 	all := make([]int32, nDocs)
 	for c := range all {
 		all[c] = int32(c)
@@ -58,7 +60,7 @@ func (m *Model) train(ctx context.Context, xs []sparse, labels []int32) ([][]pos
 				cand = all
 				clear(logit)
 			} else {
-				cand = append(cand[:0], y)
+				cand = append(touched[:0], y)
 				stamp[y], logit[y] = step, 0
 			}
 			for j, r := range x.rows {
@@ -74,21 +76,14 @@ func (m *Model) train(ctx context.Context, xs []sparse, labels []int32) ([][]pos
 					logit[p.c] += v * float64(p.w)
 				}
 			}
-			for j, r := range x.rows {
-				h := int(m.hot[r])
-				if h < 0 {
-					continue
-				}
-				v := float64(x.vals[j])
-				hw := m.hotW[h*nDocs : (h+1)*nDocs]
-				if exact {
-					axpy(logit, hw, v)
-					continue
-				}
-				for _, c := range cand {
-					logit[c] += v * float64(hw[c])
+			if !exact {
+				touched = cand
+				cand = m.shortlist(touched, logit, y, short[:0])
+				if len(cand) < len(touched) {
+					short = cand
 				}
 			}
+			m.addHot(&x, cand, logit)
 
 			// Softmax; documents outside the candidates score 0.
 			rest := nDocs - len(cand)
