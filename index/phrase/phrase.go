@@ -110,7 +110,7 @@ func DefaultOptions() Options {
 		MinExamples:      3,
 		Epochs:           10,
 		LearningRate:     2,
-		L2:               0.001,
+		L2:               0.002,
 		MinGradient:      0.03,
 		PruneBelow:       1e-3,
 		ExactDocs:        2048,
