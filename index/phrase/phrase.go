@@ -129,16 +129,16 @@ func (o Options) validate() error {
 		return fmt.Errorf("phrase: hash bits %d outside 8..30", o.HashBits)
 	case o.MinGram < 1 || o.MaxGram < o.MinGram || o.MaxGram > 10:
 		return fmt.Errorf("phrase: n-gram sizes %d..%d invalid", o.MinGram, o.MaxGram)
-	case o.TermWeight < 0 || o.BigramWeight < 0 || o.CharWeight < 0 || o.WordWeight < 0 || o.WordBigramWeight < 0:
-		return errors.New("phrase: negative block weight")
+	case !nonNegative(o.TermWeight, o.BigramWeight, o.CharWeight, o.WordWeight, o.WordBigramWeight):
+		return errors.New("phrase: block weight negative or NaN")
 	case o.TermWeight+o.BigramWeight+o.CharWeight+o.WordWeight+o.WordBigramWeight == 0:
 		return errors.New("phrase: all block weights are zero")
 	case o.Epochs < 1:
 		return fmt.Errorf("phrase: epochs %d < 1", o.Epochs)
 	case !(o.LearningRate > 0):
 		return fmt.Errorf("phrase: learning rate %g not positive", o.LearningRate)
-	case o.L2 < 0 || o.MinGradient < 0 || o.PruneBelow < 0 || o.HotShare < 0 || o.MaxDocs < 0 || o.ExactDocs < 0:
-		return errors.New("phrase: negative L2, min gradient, prune threshold or hot/exact limit")
+	case !nonNegative(o.L2, o.MinGradient, o.PruneBelow, o.HotShare) || o.MaxDocs < 0 || o.ExactDocs < 0:
+		return errors.New("phrase: L2, min gradient, prune threshold, hot share, max docs or exact docs negative or NaN")
 	case o.MaxCandidates < 1:
 		return fmt.Errorf("phrase: max candidates %d < 1", o.MaxCandidates)
 	case o.MaxHotWeights < 1:
@@ -147,6 +147,15 @@ func (o Options) validate() error {
 		return fmt.Errorf("phrase: temperature %g not positive", o.Temperature)
 	}
 	return nil
+}
+
+func nonNegative(xs ...float64) bool {
+	for _, x := range xs {
+		if !(x >= 0) || math.IsInf(x, 1) {
+			return false
+		}
+	}
+	return true
 }
 
 // ErrNoDocuments is returned by Train when no document has MinExamples
@@ -456,7 +465,7 @@ func Train(ctx context.Context, an *analyze.Analyzer, examples []Example, opt Op
 	type raw struct {
 		doc  string
 		bkts []uint32
-		cnts []float64
+		cnts []float32
 		ends [numBlocks]int
 	}
 	raws := make([]raw, 0, len(examples))
@@ -473,7 +482,7 @@ func Train(ctx context.Context, an *analyze.Analyzer, examples []Example, opt Op
 		for blk, counts := range b.counts {
 			for bk, c := range counts {
 				r.bkts = append(r.bkts, bk)
-				r.cnts = append(r.cnts, c)
+				r.cnts = append(r.cnts, float32(c))
 			}
 			r.ends[blk] = len(r.bkts)
 		}
@@ -506,11 +515,8 @@ func Train(ctx context.Context, an *analyze.Analyzer, examples []Example, opt Op
 
 	// Rows: every bucket of a covered document's example, with its
 	// document frequency over examples and how many documents have it.
-	type stat struct {
-		df, docs int
-		last     int32
-	}
-	stats := map[uint32]*stat{}
+	type stat struct{ df, docs, last int32 }
+	stats := map[uint32]stat{}
 	byDoc := make([]int, len(raws))
 	for i := range byDoc {
 		byDoc[i] = i
@@ -519,21 +525,21 @@ func Train(ctx context.Context, an *analyze.Analyzer, examples []Example, opt Op
 	for _, i := range byDoc {
 		r, c := raws[i], class[raws[i].doc]
 		for _, bk := range r.bkts {
-			s := stats[bk]
-			if s == nil {
-				s = &stat{last: -1}
-				stats[bk] = s
+			s, ok := stats[bk]
+			if !ok {
+				s.last = -1
 			}
 			s.df++ // a bucket repeats across blocks only by collision
 			if s.last != c {
 				s.last = c
 				s.docs++
 			}
+			stats[bk] = s
 		}
 	}
 	m.buckets = make([]uint32, 0, len(stats))
 	for bk, s := range stats {
-		if m.exact() || s.docs <= opt.MaxDocs {
+		if m.exact() || int(s.docs) <= opt.MaxDocs {
 			m.buckets = append(m.buckets, bk)
 		}
 	}
@@ -543,24 +549,28 @@ func Train(ctx context.Context, an *analyze.Analyzer, examples []Example, opt Op
 	for i, bk := range m.buckets {
 		m.idf[i] = float32(math.Log((n+1)/(float64(stats[bk].df)+1)) + 1)
 	}
-	m.chooseHot(func(r int) int { return stats[m.buckets[r]].docs })
+	m.chooseHot(func(r int) int { return int(stats[m.buckets[r]].docs) })
 	stats = nil
 
 	// Training vectors.
 	xs := make([]sparse, len(raws))
 	labels := make([]int32, len(raws))
 	var scratch []entry
+	var x sparse
 	for i, r := range raws {
 		b.reset()
 		from := 0
 		for blk, end := range r.ends {
 			for j := from; j < end; j++ {
-				b.counts[blk][r.bkts[j]] = r.cnts[j]
+				b.counts[blk][r.bkts[j]] = float64(r.cnts[j])
 			}
 			from = end
 		}
-		scratch = m.fz.vectorize(b, m.row, &xs[i], scratch)
+		scratch = m.fz.vectorize(b, m.row, &x, scratch)
+		// Exact-size copies: there is one per phrasing.
+		xs[i] = sparse{rows: slices.Clone(x.rows), vals: slices.Clone(x.vals)}
 		labels[i] = class[r.doc]
+		raws[i] = raw{}
 	}
 	raws = nil
 

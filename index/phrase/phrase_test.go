@@ -248,8 +248,11 @@ func TestTrainOddInput(t *testing.T) {
 	}
 	cancelled, cancel := context.WithCancel(context.Background())
 	cancel()
-	bad := DefaultOptions()
-	bad.Epochs = 0
+	with := func(change func(*Options)) Options {
+		o := DefaultOptions()
+		change(&o)
+		return o
+	}
 	cases := []struct {
 		name    string
 		ctx     context.Context
@@ -261,7 +264,13 @@ func TestTrainOddInput(t *testing.T) {
 		{"only emoji", context.Background(), []Example{{"a", "en", "🙂"}, {"a", "en", "🙃"}, {"a", "en", "🚀"}}, DefaultOptions(), ErrNoDocuments},
 		{"too few phrasings", context.Background(), toyExamples()[len(toyExamples())-2:], DefaultOptions(), ErrNoDocuments},
 		{"cancelled", cancelled, toyExamples(), DefaultOptions(), context.Canceled},
-		{"invalid options", context.Background(), toyExamples(), bad, nil},
+		{"no epochs", context.Background(), toyExamples(), with(func(o *Options) { o.Epochs = 0 }), nil},
+		{"NaN L2", context.Background(), toyExamples(), with(func(o *Options) { o.L2 = math.NaN() }), nil},
+		{"no feature block", context.Background(), toyExamples(), with(func(o *Options) {
+			o.TermWeight, o.BigramWeight, o.CharWeight, o.WordWeight, o.WordBigramWeight = 0, 0, 0, 0, 0
+		}), nil},
+		{"n-grams backwards", context.Background(), toyExamples(), with(func(o *Options) { o.MinGram, o.MaxGram = 4, 3 }), nil},
+		{"too many hash bits", context.Background(), toyExamples(), with(func(o *Options) { o.HashBits = 40 }), nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
