@@ -4,7 +4,9 @@ DATA      ?= data
 EVAL_DIR  ?= ../shared/eval
 SUITES    ?= covid-de covid-en clinc150 banking77
 MODES     ?= bm25,vector,hybrid
-BENCHTIME ?= 1x
+BENCH_QUERIES ?= 1000
+BENCH_SIZES   ?= 1000,10000,22500
+BENCH_ENV      = SOFORT_EVAL_DIR=$(abspath $(EVAL_DIR)) SOFORT_BENCH_SIZES=$(BENCH_SIZES)
 
 .PHONY: run test bench eval lint build deps-test lexicon
 
@@ -30,9 +32,15 @@ eval:
 		$(GO) run ./cmd/sofort eval --corpus $(EVAL_DIR)/$$s/corpus.jsonl --cases $(EVAL_DIR)/$$s/dev.jsonl --mode $(MODES) || exit 1; \
 	done
 
-## bench: speed and memory benchmarks (query latency, import throughput, sizes)
+## bench: speed and memory benchmarks (query latency, import throughput, sizes); see docs/bench.md
+# Footprint runs first, in a fresh process, and builds every corpus size
+# (cached under $TMPDIR/sofort-bench for the runs after it); search needs
+# many queries per benchmark for its percentiles, import one corpus each.
 bench:
-	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -timeout 60m ./index/ ./index/vecindex/ ./corpus/
+	$(BENCH_ENV) $(GO) test -run '^$$' -bench 'Footprint' -benchtime 1x -timeout 60m ./index/
+	$(BENCH_ENV) $(GO) test -run '^$$' -bench 'Search' -benchtime $(BENCH_QUERIES)x -timeout 60m ./index/
+	$(BENCH_ENV) $(GO) test -run '^$$' -bench 'Import' -benchtime 1x -timeout 60m ./index/
+	$(GO) test -run '^$$' -bench 'Search$$/n=100k/dim=384' -benchtime $(BENCH_QUERIES)x -timeout 60m ./index/vecindex/
 
 ## lint: vet plus formatting check
 lint:

@@ -9,8 +9,9 @@ package index_test
 // the path); without them it falls back to the bundled demo corpus and
 // says so. Each corpus size is built once (import, then index) and cached
 // under $TMPDIR/sofort-bench, keyed by size, generator version and a hash
-// of the test binary, so any code change rebuilds it and repeated runs of
-// the same code do not. SOFORT_BENCH_SIZES (e.g. "1000,10000") limits the
+// of the source that decides what is built (see buildSources): a change
+// to the query path reuses the cached corpus, a change to import or
+// indexing rebuilds it. SOFORT_BENCH_SIZES (e.g. "1000,10000") limits the
 // sizes.
 
 import (
@@ -22,16 +23,17 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -51,10 +53,11 @@ const (
 	benchWarmup = 50
 )
 
-// defaultBenchSizes are the corpus sizes in documents.
-var defaultBenchSizes = []int{1000, 10000, 100000}
+// defaultBenchSizes are the corpus sizes in documents. 22,500 documents
+// make about 100,000 passages, the size the latency targets name.
+var defaultBenchSizes = []int{1000, 10000, 22500, 100000}
 
-// benchImportSize is the corpus size the import benchmark times: large
+// defaultImportSizes are the corpus sizes the import benchmark times: large
 // enough that per-batch costs average out, small enough to repeat.
 var defaultImportSizes = []int{10000}
 
@@ -65,7 +68,7 @@ var benchCache struct {
 	once sync.Once
 	pool *benchdata.Pool
 	note string
-	key  string // generator version, material and test binary
+	key  string // generator version, material and build sources
 	err  error
 
 	mu     sync.Mutex
@@ -104,12 +107,12 @@ func benchPool(b *testing.B) *benchdata.Pool {
 		if c.err != nil {
 			return
 		}
-		exe, err := binaryHash()
+		src, err := sourceHash()
 		if err != nil {
 			c.err = err
 			return
 		}
-		c.key = "g" + benchdata.Version + "-" + material + "-" + exe
+		c.key = "g" + benchdata.Version + "-" + material + "-" + src
 		c.builds = map[int]*builtCorpus{}
 	})
 	if c.err != nil {
@@ -145,21 +148,40 @@ func demoPool() (*benchdata.Pool, error) {
 	return benchdata.NewPool("bundled demo corpus", entries, queries)
 }
 
-// binaryHash identifies the code under test: the same code builds the
-// same test binary.
-func binaryHash() (string, error) {
-	exe, err := os.Executable()
-	if err != nil {
-		return "", fmt.Errorf("find test binary: %w", err)
-	}
-	f, err := os.Open(exe)
-	if err != nil {
-		return "", fmt.Errorf("hash test binary: %w", err)
-	}
-	defer f.Close()
+// buildSources are the source directories (relative to this package)
+// whose code decides what a build puts on disk; queryOnly files in them
+// only read it. Building 100,000 documents takes minutes, so a change to
+// the query path must not trigger it.
+var (
+	buildSources = []string{".", "analyze", "localembed", "phrase", "../corpus", "../internal/lexicon", "../internal/lexicon/data", "../internal/langdetect", "../internal/benchdata"}
+	queryOnly    = map[string]bool{"search.go": true}
+)
+
+// sourceHash hashes the files of buildSources but tests (and test
+// binaries and profiles left there), so embedded data counts too. It fails when the source is not there, as when the test
+// binary runs away from its package directory.
+func sourceHash() (string, error) {
 	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("hash test binary %s: %w", exe, err)
+	for _, dir := range buildSources {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			return "", fmt.Errorf("hash build sources: %w", err)
+		}
+		for _, e := range entries {
+			name := e.Name()
+			if e.IsDir() || strings.HasSuffix(name, "_test.go") || queryOnly[name] && dir == "." {
+				continue
+			}
+			if ext := filepath.Ext(name); ext == ".test" || ext == ".out" || ext == ".prof" {
+				continue
+			}
+			b, err := os.ReadFile(filepath.Join(dir, name))
+			if err != nil {
+				return "", fmt.Errorf("hash build sources: %w", err)
+			}
+			fmt.Fprintf(h, "%s/%s %d\n", dir, name, len(b))
+			h.Write(b)
+		}
 	}
 	return hex.EncodeToString(h.Sum(nil))[:12], nil
 }
@@ -361,7 +383,12 @@ func BenchmarkSearch(b *testing.B) {
 			defer env.close(b)
 			for _, m := range modes {
 				b.Run("mode="+m.name, func(b *testing.B) {
-					runQueries(b, env.idx, queries, m.mode, m.lang)
+					// Labels let one CPU profile of all sizes and modes be
+					// split: go tool pprof -tagfocus mode=hybrid,n=100k.
+					labels := pprof.Labels("n", short(n), "mode", m.name)
+					pprof.Do(context.Background(), labels, func(context.Context) {
+						runQueries(b, env.idx, queries, m.mode, m.lang)
+					})
 				})
 			}
 		})
@@ -386,13 +413,17 @@ func runQueries(b *testing.B, idx *index.Index, queries []benchdata.Query, mode 
 	}
 	durs := make([]time.Duration, 0, max(b.N, 1))
 	hits := 0
+	cpu0 := cpuTime()
 	for i := 0; b.Loop(); i++ {
 		t0 := time.Now()
 		hits += search(queries[i%len(queries)])
 		durs = append(durs, time.Since(t0))
 	}
+	cpu := cpuTime() - cpu0
 	reportLatency(b, durs)
 	b.ReportMetric(float64(hits)/float64(len(durs)), "hits/op")
+	b.ReportMetric(float64(cpu)/float64(time.Millisecond)/float64(len(durs)), "cpu-ms/op")
+	reportLoad(b)
 }
 
 func reportLatency(b *testing.B, durs []time.Duration) {
@@ -415,6 +446,7 @@ func BenchmarkImport(b *testing.B) {
 	for _, n := range benchSizes(b, defaultImportSizes) {
 		b.Run("n="+short(n), func(b *testing.B) {
 			var total buildReport
+			cpu0 := cpuTime()
 			for b.Loop() {
 				b.StopTimer()
 				dir, err := os.MkdirTemp("", "sofort-bench-import-*")
@@ -437,11 +469,14 @@ func BenchmarkImport(b *testing.B) {
 				total.Import += rep.Import
 				total.Index += rep.Index
 			}
+			cpu := cpuTime() - cpu0
 			docs := float64(total.Docs)
 			b.ReportMetric(docs/(total.Import+total.Index).Seconds(), "docs/s")
+			b.ReportMetric(docs/cpu.Seconds(), "docs/cpu-s")
 			b.ReportMetric(docs/total.Import.Seconds(), "import-docs/s")
 			b.ReportMetric(docs/total.Index.Seconds(), "index-docs/s")
 			b.ReportMetric(float64(total.Passages)/docs, "passages/doc")
+			reportLoad(b)
 		})
 	}
 }
@@ -450,62 +485,118 @@ func BenchmarkImport(b *testing.B) {
 // (full-text, vectors, and the store of record for comparison) and the
 // memory opening them takes: Go heap in use after a GC, and the process's
 // resident set (VmRSS), both as the difference between before and after
-// index.Open. Each is also given per 10,000 documents. ns/op is the time
-// index.Open takes on a warm page cache.
+// index.Open. ns/op is the time index.Open takes on a warm page cache.
+//
+// n=0 opens an index over an empty store: heap-first-MB is the first
+// open in the process, which loads process-wide tables (thesaurus,
+// analyzers); heap-MB is a later one. The per-10k figures of the other
+// sizes subtract that empty-index cost, so they are what each further
+// 10,000 documents add.
 func BenchmarkFootprint(b *testing.B) {
+	benchPool(b)
+	b.Run("n=0", func(b *testing.B) {
+		dir := b.TempDir()
+		first := openFootprint(b, dir, 0)
+		var fp footprint
+		for b.Loop() {
+			fp = openFootprint(b, dir, 0)
+		}
+		b.ReportMetric(first.heap/mb, "heap-first-MB")
+		b.ReportMetric(first.rss/mb, "rss-first-MB")
+		b.ReportMetric(fp.heap/mb, "heap-MB")
+		b.ReportMetric(fp.rss/mb, "rss-MB")
+	})
 	for _, n := range benchSizes(b, defaultBenchSizes) {
 		b.Run("n="+short(n), func(b *testing.B) {
 			dir := built(b, n)
-			ctx := context.Background()
-			st, err := corpus.Open(ctx, filepath.Join(dir, "sofort.db"))
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer st.Close()
-			var heap, rss int64
-			var stats index.Stats
+			base := emptyFootprint(b)
+			var fp footprint
 			first := true
 			for b.Loop() {
-				b.StopTimer()
-				heap0, rss0 := memNow()
-				b.StartTimer()
-				idx, err := index.Open(ctx, filepath.Join(dir, "index"), st, index.Options{})
-				b.StopTimer()
-				if err != nil {
-					b.Fatal(err)
-				}
+				f := openFootprint(b, dir, n)
 				if first {
-					heap1, rss1 := memNow()
-					heap, rss = heap1-heap0, rss1-rss0
-					if stats, err = idx.Stats(); err != nil {
-						b.Fatal(err)
-					}
-					first = false
+					fp, first = f, false
 				}
-				// Keep the index reachable until measured.
-				runtime.KeepAlive(idx)
-				if err := idx.Close(); err != nil {
-					b.Fatal(err)
-				}
-				b.StartTimer()
 			}
 			per10k := 10000 / float64(n)
-			const mb = 1 << 20
-			dbBytes := fileSize(filepath.Join(dir, "sofort.db")) + fileSize(filepath.Join(dir, "sofort.db-wal"))
-			b.ReportMetric(float64(stats.Passages)/float64(n), "passages/doc")
-			b.ReportMetric(float64(stats.FulltextBytes)/mb, "fulltext-MB")
-			b.ReportMetric(float64(stats.VectorBytes)/mb, "vectors-MB")
-			b.ReportMetric(float64(dbBytes)/mb, "store-MB")
-			b.ReportMetric(float64(heap)/mb, "heap-MB")
-			b.ReportMetric(float64(rss)/mb, "rss-MB")
-			b.ReportMetric(float64(stats.FulltextBytes)/mb*per10k, "fulltext-MB/10k")
-			b.ReportMetric(float64(stats.VectorBytes)/mb*per10k, "vectors-MB/10k")
-			b.ReportMetric(float64(heap)/mb*per10k, "heap-MB/10k")
-			b.ReportMetric(float64(rss)/mb*per10k, "rss-MB/10k")
-			b.ReportMetric(float64(stats.VectorMemory)/mb*per10k, "vecindex-MB/10k")
+			b.ReportMetric(float64(fp.stats.Passages)/float64(n), "passages/doc")
+			b.ReportMetric(float64(fp.stats.FulltextBytes)/mb, "fulltext-MB")
+			b.ReportMetric(float64(fp.stats.VectorBytes)/mb, "vectors-MB")
+			b.ReportMetric(float64(fp.storeBytes)/mb, "store-MB")
+			b.ReportMetric(fp.heap/mb, "heap-MB")
+			b.ReportMetric(fp.rss/mb, "rss-MB")
+			b.ReportMetric(float64(fp.stats.FulltextBytes)/mb*per10k, "fulltext-MB/10k")
+			b.ReportMetric(float64(fp.stats.VectorBytes)/mb*per10k, "vectors-MB/10k")
+			b.ReportMetric((fp.heap-base.heap)/mb*per10k, "heap-MB/10k")
+			b.ReportMetric((fp.rss-base.rss)/mb*per10k, "rss-MB/10k")
+			b.ReportMetric(float64(fp.stats.VectorMemory)/mb*per10k, "vecindex-MB/10k")
 		})
 	}
 }
+
+const mb = 1 << 20
+
+type footprint struct {
+	heap, rss  float64 // bytes added by index.Open
+	stats      index.Stats
+	storeBytes int64
+}
+
+// openFootprint opens the index of the data dir (creating an empty store
+// and index when there is none), measures what the open added, and closes
+// it. Only index.Open is timed.
+func openFootprint(b *testing.B, dir string, n int) footprint {
+	b.Helper()
+	b.StopTimer()
+	defer b.StartTimer()
+	ctx := context.Background()
+	st, err := corpus.Open(ctx, filepath.Join(dir, "sofort.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	heap0, rss0 := memNow()
+	b.StartTimer()
+	idx, err := index.Open(ctx, filepath.Join(dir, "index"), st, index.Options{})
+	b.StopTimer()
+	if err != nil {
+		b.Fatal(err)
+	}
+	heap1, rss1 := memNow()
+	fp := footprint{heap: float64(heap1 - heap0), rss: float64(rss1 - rss0)}
+	if fp.stats, err = idx.Stats(); err != nil {
+		b.Fatal(err)
+	}
+	if fp.stats.Documents != uint64(n) {
+		b.Fatalf("index in %s holds %d documents; want %d", dir, fp.stats.Documents, n)
+	}
+	fp.storeBytes = fileSize(filepath.Join(dir, "sofort.db")) + fileSize(filepath.Join(dir, "sofort.db-wal"))
+	if err := idx.Close(); err != nil {
+		b.Fatal(err)
+	}
+	return fp
+}
+
+// emptyFootprint is what opening an index over an empty store costs once
+// process-wide tables are loaded; measured once per process.
+func emptyFootprint(b *testing.B) footprint {
+	b.Helper()
+	emptyOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "sofort-bench-empty-*")
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer os.RemoveAll(dir)
+		openFootprint(b, dir, 0) // loads the process-wide tables
+		emptyBase = openFootprint(b, dir, 0)
+	})
+	return emptyBase
+}
+
+var (
+	emptyOnce sync.Once
+	emptyBase footprint
+)
 
 // memNow returns the Go heap in use after a full collection, and the
 // resident set size (0 where /proc is missing). Freed memory is returned
@@ -516,6 +607,31 @@ func memNow() (heapInuse, vmRSS int64) {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	return int64(ms.HeapInuse), readVmRSS()
+}
+
+// cpuTime is the CPU time (user and system) the process has used: on a
+// machine shared with other work, wall-clock figures include waiting for a
+// core, CPU time does not.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// reportLoad records the one-minute load average when the benchmark
+// ended, so a slow figure can be told from a busy machine.
+func reportLoad(b *testing.B) {
+	raw, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return
+	}
+	if f := strings.Fields(string(raw)); len(f) > 0 {
+		if l, err := strconv.ParseFloat(f[0], 64); err == nil {
+			b.ReportMetric(l, "load1")
+		}
+	}
 }
 
 func readVmRSS() int64 {
