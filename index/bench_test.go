@@ -67,7 +67,7 @@ var defaultImportSizes = []int{10000}
 var benchCache struct {
 	once sync.Once
 	pool *benchdata.Pool
-	note string
+	note string // why the material is not the eval suites
 	key  string // generator version, material and build sources
 	err  error
 
@@ -107,6 +107,11 @@ func benchPool(b *testing.B) *benchdata.Pool {
 		if c.err != nil {
 			return
 		}
+		// Printed, not logged: a parent benchmark's log is not shown.
+		fmt.Fprintf(os.Stderr, "benchmark material: %s; %d queries\n", c.pool.Source, len(c.pool.Queries()))
+		if c.note != "" {
+			fmt.Fprintln(os.Stderr, c.note)
+		}
 		src, err := sourceHash()
 		if err != nil {
 			c.err = err
@@ -117,9 +122,6 @@ func benchPool(b *testing.B) *benchdata.Pool {
 	})
 	if c.err != nil {
 		b.Fatal(c.err)
-	}
-	if c.note != "" {
-		b.Log(c.note)
 	}
 	return c.pool
 }
