@@ -188,9 +188,9 @@ func sourceHash() (string, error) {
 	return hex.EncodeToString(h.Sum(nil))[:12], nil
 }
 
-func benchSizes(b *testing.B, def []int) []int {
+func benchSizes(b *testing.B, env string, def []int) []int {
 	b.Helper()
-	s := os.Getenv("SOFORT_BENCH_SIZES")
+	s := os.Getenv(env)
 	if s == "" {
 		return def
 	}
@@ -198,7 +198,7 @@ func benchSizes(b *testing.B, def []int) []int {
 	for _, f := range strings.Split(s, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil || n <= 0 {
-			b.Fatalf("SOFORT_BENCH_SIZES=%q: %q is not a positive number", s, f)
+			b.Fatalf("%s=%q: %q is not a positive number", env, s, f)
 		}
 		out = append(out, n)
 	}
@@ -379,7 +379,7 @@ func BenchmarkSearch(b *testing.B) {
 		{"hybrid", index.ModeHybrid, false},
 		{"hybrid-lang", index.ModeHybrid, true},
 	}
-	for _, n := range benchSizes(b, defaultBenchSizes) {
+	for _, n := range benchSizes(b, "SOFORT_BENCH_SIZES", defaultBenchSizes) {
 		b.Run("n="+short(n), func(b *testing.B) {
 			env := openBuilt(b, built(b, n))
 			defer env.close(b)
@@ -445,7 +445,7 @@ func reportLatency(b *testing.B, durs []time.Duration) {
 // whole corpus, so run it with -benchtime 1x.
 func BenchmarkImport(b *testing.B) {
 	pool := benchPool(b)
-	for _, n := range benchSizes(b, defaultImportSizes) {
+	for _, n := range benchSizes(b, "SOFORT_BENCH_IMPORT_SIZES", defaultImportSizes) {
 		b.Run("n="+short(n), func(b *testing.B) {
 			var total buildReport
 			cpu0 := cpuTime()
@@ -508,7 +508,7 @@ func BenchmarkFootprint(b *testing.B) {
 		b.ReportMetric(fp.heap/mb, "heap-MB")
 		b.ReportMetric(fp.rss/mb, "rss-MB")
 	})
-	for _, n := range benchSizes(b, defaultBenchSizes) {
+	for _, n := range benchSizes(b, "SOFORT_BENCH_SIZES", defaultBenchSizes) {
 		b.Run("n="+short(n), func(b *testing.B) {
 			dir := built(b, n)
 			base := emptyFootprint(b)
