@@ -43,6 +43,98 @@ CREATE TABLE meta (
 	value TEXT NOT NULL
 ) STRICT;
 `,
+	// 2: chat: conversations, their messages (AUTOINCREMENT: ids are never
+	// reused, they are event ids) and escalations to staff.
+	`
+CREATE TABLE conversations (
+	id      TEXT PRIMARY KEY,
+	lang    TEXT NOT NULL DEFAULT '',
+	status  TEXT NOT NULL,
+	contact TEXT NOT NULL DEFAULT '',
+	topic   TEXT NOT NULL DEFAULT '',
+	misses  INTEGER NOT NULL DEFAULT 0,
+	pending TEXT NOT NULL DEFAULT '',
+	created TEXT NOT NULL,
+	updated TEXT NOT NULL
+) STRICT;
+CREATE TABLE messages (
+	id              INTEGER PRIMARY KEY AUTOINCREMENT,
+	conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+	role            TEXT NOT NULL,
+	text            TEXT NOT NULL,
+	lang            TEXT NOT NULL DEFAULT '',
+	decision        TEXT NOT NULL DEFAULT '',
+	score           REAL NOT NULL DEFAULT 0,
+	sources         TEXT NOT NULL DEFAULT '[]', -- JSON array of Source
+	choices         TEXT NOT NULL DEFAULT '[]', -- JSON array of Choice
+	actions         TEXT NOT NULL DEFAULT '[]', -- JSON array of strings
+	author          TEXT NOT NULL DEFAULT '',
+	created         TEXT NOT NULL
+) STRICT;
+CREATE INDEX messages_conversation ON messages(conversation_id, id);
+CREATE TABLE escalations (
+	id              TEXT PRIMARY KEY,
+	conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+	lang            TEXT NOT NULL DEFAULT '',
+	status          TEXT NOT NULL,
+	reason          TEXT NOT NULL DEFAULT '',
+	candidates      TEXT NOT NULL DEFAULT '[]', -- JSON array of Choice
+	contact         TEXT NOT NULL DEFAULT '',
+	claimed_by      TEXT NOT NULL DEFAULT '',
+	created         TEXT NOT NULL,
+	updated         TEXT NOT NULL
+) STRICT;
+CREATE INDEX escalations_status ON escalations(status, created);
+CREATE INDEX escalations_conversation ON escalations(conversation_id, created);
+`,
+	// 3: crawler state: sources and their runs, every URL's frontier
+	// position and validators, which documents each URL yields, and which
+	// documents the crawler (not staff) retired.
+	`
+CREATE TABLE crawl_sources (
+	name          TEXT PRIMARY KEY,
+	run           INTEGER NOT NULL DEFAULT 0,
+	run_started   TEXT NOT NULL DEFAULT '',
+	run_finished  TEXT NOT NULL DEFAULT '',
+	last_success  TEXT NOT NULL DEFAULT '',
+	last_error    TEXT NOT NULL DEFAULT '',
+	last_error_at TEXT NOT NULL DEFAULT '',
+	cursor        TEXT NOT NULL DEFAULT '',
+	next_cursor   TEXT NOT NULL DEFAULT '',
+	stats         TEXT NOT NULL DEFAULT '{}'
+) STRICT;
+CREATE TABLE crawl_urls (
+	source        TEXT NOT NULL,
+	url           TEXT NOT NULL,
+	kind          TEXT NOT NULL DEFAULT 'page',
+	depth         INTEGER NOT NULL DEFAULT 0,
+	queued        INTEGER NOT NULL DEFAULT 0, -- run that queued it
+	fetched       INTEGER NOT NULL DEFAULT 0, -- run that last fetched it
+	state         TEXT NOT NULL DEFAULT '',
+	http_status   INTEGER NOT NULL DEFAULT 0,
+	etag          TEXT NOT NULL DEFAULT '',
+	last_modified TEXT NOT NULL DEFAULT '',
+	body_hash     TEXT NOT NULL DEFAULT '',
+	content_hash  TEXT NOT NULL DEFAULT '',
+	duplicate_of  TEXT NOT NULL DEFAULT '',
+	error         TEXT NOT NULL DEFAULT '',
+	fetched_at    TEXT NOT NULL DEFAULT '',
+	PRIMARY KEY (source, url)
+) STRICT;
+CREATE INDEX crawl_urls_frontier ON crawl_urls(source, queued, fetched);
+CREATE INDEX crawl_urls_content ON crawl_urls(source, content_hash);
+CREATE TABLE crawl_docs (
+	source TEXT NOT NULL,
+	url    TEXT NOT NULL,
+	doc_id TEXT NOT NULL,
+	PRIMARY KEY (source, url, doc_id)
+) STRICT;
+CREATE INDEX crawl_docs_doc ON crawl_docs(doc_id);
+CREATE TABLE crawl_retired (
+	doc_id TEXT PRIMARY KEY,
+	at     TEXT NOT NULL
+) STRICT;
+`,
 }
 
 // migrate brings db to the newest schema, one step per transaction, so a
