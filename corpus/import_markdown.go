@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -28,6 +29,12 @@ type frontMatter struct {
 	Status       string     `yaml:"status"`
 	Created      time.Time  `yaml:"created"`
 	Posts        []yamlPost `yaml:"posts"`
+
+	// Keys of static site generators (Hugo, Jekyll), so a help centre's
+	// Markdown sources import as they are.
+	Date       time.Time  `yaml:"date"`       // created, when created is not set
+	Draft      bool       `yaml:"draft"`      // status draft, when status is not set
+	Categories stringList `yaml:"categories"` // added to tags
 }
 
 type yamlPost struct {
@@ -40,7 +47,10 @@ type yamlPost struct {
 
 const (
 	frontMatterKeys = "id, kind, lang, title, question, alt_questions, url, source, tags, status, created, posts"
-	postKeys        = "author, body, accepted, votes, created"
+	// siteKeys are read (date, draft, categories) or accepted and ignored
+	// (the rest): they describe a page of a static site, not its content.
+	siteKeys = "date, draft, categories, lastmod, description, summary, slug, weight, aliases, author, authors, layout, menu, toc, keywords"
+	postKeys = "author, body, accepted, votes, created"
 )
 
 // stringList accepts a YAML list or, for a single value, a plain string
@@ -121,6 +131,17 @@ func parseMarkdown(data []byte, id string) (Document, int, error) {
 		AltQuestions: fm.AltQuestions, URL: fm.URL, Source: fm.Source, Tags: fm.Tags,
 		Status: Status(fm.Status), Created: fm.Created,
 	}
+	if d.Created.IsZero() {
+		d.Created = fm.Date
+	}
+	if d.Status == "" && fm.Draft {
+		d.Status = StatusDraft
+	}
+	for _, c := range fm.Categories {
+		if !slices.Contains(d.Tags, c) {
+			d.Tags = append(d.Tags, c)
+		}
+	}
 	for _, p := range fm.Posts {
 		d.Posts = append(d.Posts, Post(p))
 	}
@@ -181,7 +202,7 @@ func decodeFrontMatter(src string, fm *frontMatter, keyLine map[string]int) (int
 	}
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		k, v := m.Content[i], m.Content[i+1]
-		if !strings.Contains(", "+frontMatterKeys+", ", ", "+k.Value+", ") {
+		if !strings.Contains(", "+frontMatterKeys+", "+siteKeys+", ", ", "+k.Value+", ") {
 			hint := ""
 			if k.Value == "answer" || k.Value == "body" {
 				hint = "; the Markdown below the front matter is the " + k.Value

@@ -280,6 +280,13 @@ func TestReaderFields(t *testing.T) {
 				Body: "# Getting started\n\nInstall the app, then sign in.", Status: StatusPublished},
 		},
 		{
+			name: "markdown from a static site: date, draft and categories read, site keys accepted",
+			path: "testdata/mdsite", id: "hugo-page",
+			want: Document{ID: "hugo-page", Kind: KindFAQ, Lang: "de", Title: "Versandkosten",
+				Answer: "Der Versand ist ab 50 € kostenlos.", Tags: []string{"versand", "kosten"},
+				Status: StatusDraft, Created: date("2023-02-01T10:00:00Z")},
+		},
+		{
 			name: "markdown thread with BOM, CRLF, posts and a single tag",
 			path: "testdata/md", id: "printer-offline",
 			want: Document{ID: "printer-offline", Kind: KindThread, Lang: "de", Title: "Drucker offline",
