@@ -182,6 +182,16 @@ func readSources(srcs []source, fn func(Record) error) error {
 	return nil
 }
 
+// CheckPaths reports the first path Import would refuse (missing, or of an
+// unknown type), so a caller can fail before opening anything costly.
+func CheckPaths(paths []string) error {
+	if len(paths) == 0 {
+		return errors.New("no files or directories given")
+	}
+	_, err := sources(paths)
+	return err
+}
+
 // sources lists the input files behind paths, checking each.
 func sources(paths []string) ([]source, error) {
 	var all []source

@@ -20,6 +20,10 @@ func cmdImport(ctx context.Context, args []string, io stdio) error {
 		fs.Usage()
 		return fmt.Errorf("%w: name at least one file or directory to import", errUsage)
 	}
+	// Check the paths first: opening the data dir loads the indexes.
+	if err := corpus.CheckPaths(paths); err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
 	a, err := openApp(ctx, *data, openOptions{}, io)
 	if err != nil {
 		return err
