@@ -237,6 +237,45 @@ func (s *Store) Get(ctx context.Context, id string) (Document, error) {
 	return d, nil
 }
 
+// getManyChunk bounds the ids bound into one query, well below SQLite's
+// limit on host parameters.
+const getManyChunk = 500
+
+// GetMany returns the stored documents among ids, keyed by id, in one
+// query per 500 ids: the retriever loads its ten hits at once instead of
+// paying a round trip each. Unknown ids are left out of the map, not an
+// error; duplicates are harmless.
+func (s *Store) GetMany(ctx context.Context, ids []string) (map[string]Document, error) {
+	out := make(map[string]Document, len(ids))
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), getManyChunk)]
+		ids = ids[len(chunk):]
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		q := `SELECT ` + docColumns + ` FROM documents WHERE id IN (?` + strings.Repeat(",?", len(chunk)-1) + `)`
+		rows, err := s.db.QueryContext(ctx, q, args...)
+		if err != nil {
+			return nil, fmt.Errorf("get %d documents: %w", len(chunk), err)
+		}
+		for rows.Next() {
+			d, _, err := scanDoc(rows)
+			if err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("get %d documents: %w", len(chunk), err)
+			}
+			out[d.ID] = d
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("get %d documents: %w", len(chunk), err)
+		}
+	}
+	return out, nil
+}
+
 // SetStatus moves a document to status st. A change gets a new sequence
 // number, so indexes replaying Changes notice that a document was retired
 // or brought back; setting the status it already has changes nothing. It
