@@ -17,7 +17,10 @@ import (
 type IDF struct {
 	N  int
 	DF map[string]int
-	fp string
+	// Latent is the co-occurrence model fitted with the table (nil when
+	// the embedder has no latent block or the corpus is too small).
+	Latent *Latent
+	fp     string
 }
 
 // FitIDF counts in how many units (documents) each term occurs. terms
@@ -67,27 +70,40 @@ func (x *IDF) fingerprint() string {
 		binary.LittleEndian.PutUint64(buf[:], uint64(x.DF[k]))
 		h.Write(buf[:])
 	}
+	if l := x.Latent; l != nil {
+		binary.LittleEndian.PutUint64(buf[:], uint64(l.Dim))
+		h.Write(buf[:])
+		for _, v := range l.Vecs {
+			binary.LittleEndian.PutUint32(buf[:4], math.Float32bits(v))
+			h.Write(buf[:4])
+		}
+	}
 	return fmt.Sprintf("%08x", uint32(h.Sum64()))
 }
 
 // WriteTo stores the table (gob).
 func (x *IDF) WriteTo(w io.Writer) (int64, error) {
 	return 0, gob.NewEncoder(w).Encode(struct {
-		N  int
-		DF map[string]int
-	}{x.N, x.DF})
+		N      int
+		DF     map[string]int
+		Latent *Latent
+	}{x.N, x.DF, x.Latent})
 }
 
 // ReadIDF loads a table written by WriteTo.
 func ReadIDF(r io.Reader) (*IDF, error) {
 	var v struct {
-		N  int
-		DF map[string]int
+		N      int
+		DF     map[string]int
+		Latent *Latent
 	}
 	if err := gob.NewDecoder(r).Decode(&v); err != nil {
 		return nil, fmt.Errorf("read idf table: %w", err)
 	}
-	x := &IDF{N: v.N, DF: v.DF}
+	if l := v.Latent; l != nil && (l.Dim <= 0 || len(l.Vecs) != len(l.Terms)*l.Dim) {
+		return nil, fmt.Errorf("read idf table: latent block has %d values for %d terms of %d dims", len(l.Vecs), len(l.Terms), l.Dim)
+	}
+	x := &IDF{N: v.N, DF: v.DF, Latent: v.Latent}
 	if x.DF == nil {
 		x.DF = map[string]int{}
 	}

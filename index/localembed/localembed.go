@@ -49,6 +49,24 @@ type Options struct {
 	// MaxSynonyms bounds the synonyms taken per word; thesaurus groups for
 	// common words are large and mostly noise.
 	MaxSynonyms int
+
+	// LatentWeight weighs the block of word vectors learned from the
+	// corpus's co-occurrence at fit time (0: no latent block).
+	LatentWeight float64
+	// LatentDim is the number of latent dimensions (at most Dim); they
+	// take the vector's first LatentDim positions.
+	LatentDim int
+	// LatentPower scales latent dimension j by its singular value to this
+	// power (0: all dimensions count the same; 1: classic LSA).
+	LatentPower float64
+	// LatentUnit makes every word's latent vector unit length.
+	LatentUnit bool
+	// LatentIters is the number of power iterations of the randomized SVD.
+	LatentIters int
+	// LatentDocs bounds the documents the latent model is fitted on (an
+	// even sample of larger corpora); LatentVocab bounds its words (the
+	// most widespread are kept).
+	LatentDocs, LatentVocab int
 }
 
 // DefaultOptions returns the settings measured best on the dev suites (see
@@ -88,6 +106,9 @@ func New(opt Options, an *analyze.Analyzer, idf *IDF) (*Embedder, error) {
 	if opt.Dim < 16 {
 		return nil, fmt.Errorf("localembed: dim %d too small (at least 16)", opt.Dim)
 	}
+	if opt.LatentWeight > 0 && (opt.LatentDim < 1 || opt.LatentDim > opt.Dim) {
+		return nil, fmt.Errorf("localembed: latent dim %d out of range 1..%d", opt.LatentDim, opt.Dim)
+	}
 	if an == nil {
 		var err error
 		if an, err = analyze.New(); err != nil {
@@ -101,6 +122,9 @@ func New(opt Options, an *analyze.Analyzer, idf *IDF) (*Embedder, error) {
 func (e *Embedder) Name() string {
 	o := e.opt
 	n := fmt.Sprintf("local-v%s-d%d-w%g-c%g-s%g-b%g-g%d%d-p%g-m%d", Version, o.Dim, o.WordWeight, o.CharWeight, o.SynonymWeight, o.BigramWeight, o.MinGram, o.MaxGram, o.GramIDFPower, o.MaxSynonyms)
+	if o.LatentWeight > 0 {
+		n += fmt.Sprintf("-l%g-%d-%g-%t-%d-%d-%d", o.LatentWeight, o.LatentDim, o.LatentPower, o.LatentUnit, o.LatentIters, o.LatentDocs, o.LatentVocab)
+	}
 	if e.idf != nil {
 		n += "-idf" + e.idf.Fingerprint()
 	}
@@ -175,8 +199,29 @@ func (e *Embedder) embed(lang, text string) []float32 {
 	mix(chars, e.opt.CharWeight)
 	mix(syns, e.opt.SynonymWeight)
 	mix(bigr, e.opt.BigramWeight)
+	if e.opt.LatentWeight > 0 && e.idf != nil && e.idf.Latent != nil {
+		mix(e.latent(terms), e.opt.LatentWeight)
+	}
 	normalizeInPlace(out)
 	return out
+}
+
+// latent is the idf-weighted sum of the text's word vectors, in the
+// vector's first LatentDim positions.
+func (e *Embedder) latent(terms []string) []float64 {
+	l := e.idf.Latent
+	dst := make([]float64, e.opt.Dim)
+	for _, t := range terms {
+		v := l.vec(t)
+		if v == nil {
+			continue
+		}
+		w := e.weight(wordKey(t))
+		for j, x := range v {
+			dst[j] += w * float64(x)
+		}
+	}
+	return dst
 }
 
 func (e *Embedder) weight(key string) float64 {
@@ -217,6 +262,12 @@ func Fit(ctx context.Context, opt Options, an *analyze.Analyzer, n int, text fun
 		return nil, err
 	}
 	var ctxErr error
+	var ld latentDocs
+	stride := 1
+	if opt.LatentDocs > 0 && n > opt.LatentDocs {
+		stride = (n + opt.LatentDocs - 1) / opt.LatentDocs
+	}
+	latent := opt.LatentWeight > 0 && opt.LatentDim > 0
 	idf := FitIDF(n, func(i int) []string {
 		if ctxErr != nil {
 			return nil
@@ -226,14 +277,22 @@ func Fit(ctx context.Context, opt Options, an *analyze.Analyzer, n int, text fun
 		}
 		lang, t := text(i)
 		var keys []string
-		for _, w := range e.an.Terms(lang, t) {
+		terms := e.an.Terms(lang, t)
+		for _, w := range terms {
 			keys = append(keys, wordKey(w))
+		}
+		if latent && i%stride == 0 {
+			ld.add(terms)
 		}
 		e.charGrams(splitWords(analyze.Fold(t)), func(g string) { keys = append(keys, gramKey(g)) })
 		return keys
 	})
 	if ctxErr != nil {
 		return nil, ctxErr
+	}
+	if latent {
+		idf.Latent = fitLatent(&ld, func(t string) float64 { return idf.Weight(wordKey(t)) }, opt)
+		idf.fp = idf.fingerprint()
 	}
 	return idf, nil
 }
