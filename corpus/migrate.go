@@ -135,6 +135,26 @@ CREATE TABLE crawl_retired (
 	at     TEXT NOT NULL
 ) STRICT;
 `,
+	// 4: staff accounts (bcrypt hashes) and their login sessions (only the
+	// SHA-256 of the cookie token is kept; expires is Unix seconds).
+	`
+CREATE TABLE staff_users (
+	name          TEXT PRIMARY KEY,
+	password_hash TEXT NOT NULL,
+	disabled      INTEGER NOT NULL DEFAULT 0,
+	created       TEXT NOT NULL,
+	updated       TEXT NOT NULL
+) STRICT;
+CREATE TABLE staff_sessions (
+	token_hash TEXT PRIMARY KEY,
+	user       TEXT NOT NULL REFERENCES staff_users(name) ON DELETE CASCADE,
+	csrf       TEXT NOT NULL,
+	created    TEXT NOT NULL,
+	expires    INTEGER NOT NULL
+) STRICT;
+CREATE INDEX staff_sessions_user ON staff_sessions(user);
+CREATE INDEX staff_sessions_expires ON staff_sessions(expires);
+`,
 }
 
 // migrate brings db to the newest schema, one step per transaction, so a
