@@ -126,8 +126,11 @@ type Conversation struct {
 	// carried into follow-up questions.
 	Topic string `json:"topic,omitempty"`
 	// Misses counts answers in a row the visitor said did not help.
-	Misses  int       `json:"misses"`
-	Pending Pending   `json:"pending,omitempty"`
+	Misses  int     `json:"misses"`
+	Pending Pending `json:"pending,omitempty"`
+	// Rated is the highest message id the visitor gave feedback on, so a
+	// double click on "did not help" counts once.
+	Rated   int64     `json:"rated,omitempty"`
 	Created time.Time `json:"created"`
 	Updated time.Time `json:"updated"`
 }

@@ -12,7 +12,7 @@ import (
 // The chat tables (conversations, messages, escalations) are created by
 // migration step 2 in migrate.go.
 
-const convColumns = `id, lang, status, contact, topic, misses, pending, created, updated`
+const convColumns = `id, lang, status, contact, topic, misses, pending, rated, created, updated`
 
 // CreateConversation stores a new conversation. An empty ID gets a random
 // one (NewID), an empty status "open"; Created and Updated are set to now.
@@ -33,8 +33,8 @@ func (s *Store) CreateConversation(ctx context.Context, c Conversation) (Convers
 	}
 	now := time.Now().UTC()
 	c.Created, c.Updated = now, now
-	_, err := s.db.ExecContext(ctx, `INSERT INTO conversations (`+convColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		c.ID, c.Lang, string(c.Status), c.Contact, c.Topic, c.Misses, string(c.Pending), formatTime(c.Created), formatTime(c.Updated))
+	_, err := s.db.ExecContext(ctx, `INSERT INTO conversations (`+convColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.ID, c.Lang, string(c.Status), c.Contact, c.Topic, c.Misses, string(c.Pending), c.Rated, formatTime(c.Created), formatTime(c.Updated))
 	if err != nil {
 		if isUniqueViolation(err) {
 			return Conversation{}, fmt.Errorf("create conversation %q: %w: id taken", c.ID, ErrConflict)
@@ -58,14 +58,14 @@ func (s *Store) Conversation(ctx context.Context, id string) (Conversation, erro
 }
 
 // UpdateConversation stores c's mutable fields (lang, status, contact,
-// topic, misses, pending) and sets Updated to now. It fails with
+// topic, misses, pending, rated) and sets Updated to now. It fails with
 // ErrNotFound for an unknown id and ErrInvalidRecord for a bad field.
 func (s *Store) UpdateConversation(ctx context.Context, c Conversation) error {
 	if err := c.validate(); err != nil {
 		return fmt.Errorf("update conversation %q: %w", c.ID, err)
 	}
-	res, err := s.db.ExecContext(ctx, `UPDATE conversations SET lang = ?, status = ?, contact = ?, topic = ?, misses = ?, pending = ?, updated = ? WHERE id = ?`,
-		c.Lang, string(c.Status), c.Contact, c.Topic, c.Misses, string(c.Pending), formatTime(time.Now().UTC()), c.ID)
+	res, err := s.db.ExecContext(ctx, `UPDATE conversations SET lang = ?, status = ?, contact = ?, topic = ?, misses = ?, pending = ?, rated = ?, updated = ? WHERE id = ?`,
+		c.Lang, string(c.Status), c.Contact, c.Topic, c.Misses, string(c.Pending), c.Rated, formatTime(time.Now().UTC()), c.ID)
 	if err != nil {
 		return fmt.Errorf("update conversation %q: %w", c.ID, err)
 	}
@@ -180,6 +180,28 @@ func (s *Store) Messages(ctx context.Context, convID string, afterID int64, limi
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("messages of %q: %w", convID, err)
+	}
+	return out, nil
+}
+
+// LastMessages returns the conversation's n newest messages, oldest
+// first. An unknown conversation gives no messages and no error.
+func (s *Store) LastMessages(ctx context.Context, convID string, n int) ([]Message, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT * FROM (SELECT `+msgColumns+` FROM messages WHERE conversation_id = ? ORDER BY id DESC LIMIT ?) ORDER BY id`, convID, n)
+	if err != nil {
+		return nil, fmt.Errorf("last messages of %q: %w", convID, err)
+	}
+	defer rows.Close()
+	var out []Message
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, fmt.Errorf("last messages of %q: %w", convID, err)
+		}
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("last messages of %q: %w", convID, err)
 	}
 	return out, nil
 }
@@ -442,7 +464,7 @@ func isUniqueViolation(err error) bool {
 func scanConversation(row scanner) (Conversation, error) {
 	var c Conversation
 	var status, pending, created, updated string
-	if err := row.Scan(&c.ID, &c.Lang, &status, &c.Contact, &c.Topic, &c.Misses, &pending, &created, &updated); err != nil {
+	if err := row.Scan(&c.ID, &c.Lang, &status, &c.Contact, &c.Topic, &c.Misses, &pending, &c.Rated, &created, &updated); err != nil {
 		return Conversation{}, err
 	}
 	c.Status, c.Pending = ConversationStatus(status), Pending(pending)

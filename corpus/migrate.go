@@ -54,6 +54,7 @@ CREATE TABLE conversations (
 	topic   TEXT NOT NULL DEFAULT '',
 	misses  INTEGER NOT NULL DEFAULT 0,
 	pending TEXT NOT NULL DEFAULT '',
+	rated   INTEGER NOT NULL DEFAULT 0, -- highest message id that got feedback
 	created TEXT NOT NULL,
 	updated TEXT NOT NULL
 ) STRICT;
