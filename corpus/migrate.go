@@ -54,7 +54,6 @@ CREATE TABLE conversations (
 	topic   TEXT NOT NULL DEFAULT '',
 	misses  INTEGER NOT NULL DEFAULT 0,
 	pending TEXT NOT NULL DEFAULT '',
-	rated   INTEGER NOT NULL DEFAULT 0, -- highest message id that got feedback
 	created TEXT NOT NULL,
 	updated TEXT NOT NULL
 ) STRICT;
@@ -156,6 +155,9 @@ CREATE TABLE staff_sessions (
 CREATE INDEX staff_sessions_user ON staff_sessions(user);
 CREATE INDEX staff_sessions_expires ON staff_sessions(expires);
 `,
+	// 5: conversations remember the newest answer the visitor rated, so a
+	// repeated "did not help" on the same answer counts once.
+	`ALTER TABLE conversations ADD COLUMN rated INTEGER NOT NULL DEFAULT 0;`,
 }
 
 // migrate brings db to the newest schema, one step per transaction, so a
