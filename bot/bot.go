@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
+	"regexp"
 	"strings"
 	"sync"
 	"unicode"
@@ -44,32 +45,30 @@ type Handoff interface {
 }
 
 // Config holds the decision thresholds and limits. Thresholds apply to the
-// final fused score of index hits (index.Hit.Score). Two sets exist
-// because the fused score of a document with phrasings (question plus
-// alternative questions, the documents the phrase model learns) includes
-// the phrase model's evidence and reaches much higher values than the
-// score of a document without: one threshold cannot serve both (see
-// docs/bot.md). Which set applies is decided by the top hit's document.
+// final fused score of index hits (index.Hit.Score), never to one of its
+// components. Which of the two sets applies is decided by the top hit's
+// document: FAQ-style (few phrasings) or intent-style (many).
 type Config struct {
 	// AnswerThreshold: answer when the top hit's score is at least this
-	// and clear of the runner-up by Margin. Applies when the top document
-	// has at least MinPhrasings phrasings.
+	// and leads the runner-up by at least Margin.
 	AnswerThreshold float64
 	// ClarifyThreshold: a top score below AnswerThreshold but at least
-	// this, or a top score that is not clear of the runner-up, offers the
-	// close candidates as choices. Below it: nothing fits, escalate.
+	// this, or a top score that does not lead by Margin, offers the close
+	// candidates as choices. Below it nothing fits: offer a person.
 	ClarifyThreshold float64
-	// Margin: the top score must lead the second by at least this to be
-	// answered outright; otherwise the candidates within Margin are
-	// offered (clarify).
+	// Margin: the lead over the second hit an answer needs; the hits
+	// within Margin of the top are the choices offered instead.
 	Margin float64
 
-	// The same three for a top document with fewer phrasings.
-	PlainAnswerThreshold  float64
-	PlainClarifyThreshold float64
-	PlainMargin           float64
-	// MinPhrasings mirrors the phrase model's MinExamples.
-	MinPhrasings int
+	// The same three for a top document with at least IntentPhrasings
+	// phrasings (question plus alternative questions): an intent-style
+	// document whose fused score carries a confident phrase model and
+	// runs much higher than an FAQ entry's (see docs/bot.md). One
+	// threshold set cannot serve both kinds of document.
+	IntentAnswerThreshold  float64
+	IntentClarifyThreshold float64
+	IntentMargin           float64
+	IntentPhrasings        int
 
 	MaxChoices      int // candidates offered when asking back (2-3)
 	MaxMisses       int // unhelpful answers in a row before offering a person
@@ -93,18 +92,18 @@ type Config struct {
 // docs/bot.md) and conservative limits.
 func DefaultConfig() Config {
 	return Config{
-		AnswerThreshold:       0.024,
-		ClarifyThreshold:      0.01,
-		Margin:                0,
-		PlainAnswerThreshold:  0.1,
-		PlainClarifyThreshold: 0.03,
-		PlainMargin:           0.05,
-		MinPhrasings:          3,
-		MaxChoices:            3,
-		MaxMisses:             2,
-		MaxMessageBytes:       4000,
-		MaxMessages:           500,
-		MaxAnswerBytes:        1500,
+		AnswerThreshold:        0.1,
+		ClarifyThreshold:       0.03,
+		Margin:                 0.05,
+		IntentAnswerThreshold:  0.024,
+		IntentClarifyThreshold: 0.01,
+		IntentMargin:           0,
+		IntentPhrasings:        10,
+		MaxChoices:             3,
+		MaxMisses:              2,
+		MaxMessageBytes:        4000,
+		MaxMessages:            500,
+		MaxAnswerBytes:         1500,
 	}
 }
 
@@ -115,7 +114,7 @@ func (c Config) Validate() error {
 		name string
 		v    float64
 	}{{"answer threshold", c.AnswerThreshold}, {"clarify threshold", c.ClarifyThreshold}, {"margin", c.Margin},
-		{"plain answer threshold", c.PlainAnswerThreshold}, {"plain clarify threshold", c.PlainClarifyThreshold}, {"plain margin", c.PlainMargin}} {
+		{"intent answer threshold", c.IntentAnswerThreshold}, {"intent clarify threshold", c.IntentClarifyThreshold}, {"intent margin", c.IntentMargin}} {
 		if !(t.v >= 0 && t.v <= 1) {
 			return bad("%s %v outside [0,1]", t.name, t.v)
 		}
@@ -123,8 +122,10 @@ func (c Config) Validate() error {
 	switch {
 	case c.ClarifyThreshold > c.AnswerThreshold:
 		return bad("clarify threshold %v above answer threshold %v", c.ClarifyThreshold, c.AnswerThreshold)
-	case c.PlainClarifyThreshold > c.PlainAnswerThreshold:
-		return bad("plain clarify threshold %v above plain answer threshold %v", c.PlainClarifyThreshold, c.PlainAnswerThreshold)
+	case c.IntentClarifyThreshold > c.IntentAnswerThreshold:
+		return bad("intent clarify threshold %v above intent answer threshold %v", c.IntentClarifyThreshold, c.IntentAnswerThreshold)
+	case c.IntentPhrasings < 2:
+		return bad("intent phrasings %d below 2", c.IntentPhrasings)
 	case c.MaxChoices < 1 || c.MaxChoices > corpus.MaxListItems:
 		return bad("max choices %d outside 1..%d", c.MaxChoices, corpus.MaxListItems)
 	case c.MaxMisses < 1:
@@ -159,11 +160,11 @@ func NewWithSearcher(st *corpus.Store, idx Searcher, cfg Config, log *slog.Logge
 	if cfg.AnswerThreshold == 0 && cfg.ClarifyThreshold == 0 {
 		cfg.AnswerThreshold, cfg.ClarifyThreshold, cfg.Margin = d.AnswerThreshold, d.ClarifyThreshold, d.Margin
 	}
-	if cfg.PlainAnswerThreshold == 0 && cfg.PlainClarifyThreshold == 0 {
-		cfg.PlainAnswerThreshold, cfg.PlainClarifyThreshold, cfg.PlainMargin = d.PlainAnswerThreshold, d.PlainClarifyThreshold, d.PlainMargin
+	if cfg.IntentAnswerThreshold == 0 && cfg.IntentClarifyThreshold == 0 {
+		cfg.IntentAnswerThreshold, cfg.IntentClarifyThreshold, cfg.IntentMargin = d.IntentAnswerThreshold, d.IntentClarifyThreshold, d.IntentMargin
 	}
-	if cfg.MinPhrasings == 0 {
-		cfg.MinPhrasings = d.MinPhrasings
+	if cfg.IntentPhrasings == 0 {
+		cfg.IntentPhrasings = d.IntentPhrasings
 	}
 	if cfg.MaxChoices == 0 {
 		cfg.MaxChoices = d.MaxChoices
@@ -218,13 +219,19 @@ func normLang(l string) string {
 }
 
 // detectLang decides the language of a visitor message: the text's own
-// language when the detector is sure (surer for short texts, where one
-// word decides), else the fallback (the UI hint or the conversation's).
+// language when the detector is sure, else the fallback (the
+// conversation's language or the UI hint). One or two words need more
+// certainty ("ok", "eSIM" and "router" are no evidence), markup and
+// contact details are no evidence at all.
 func detectLang(text, fallback string) string {
-	l, conf := langdetect.Detect(text)
-	need := 0.5
-	if words := len(strings.FieldsFunc(text, func(r rune) bool { return !unicode.IsLetter(r) })); words < 3 {
-		need = 0.9
+	if parseContact(text) != "" {
+		return firstNonEmpty(fallback, "en")
+	}
+	clean := markup.ReplaceAllString(text, " ")
+	l, conf := langdetect.Detect(clean)
+	need := 0.8
+	if words := len(strings.FieldsFunc(clean, func(r rune) bool { return !unicode.IsLetter(r) })); words < 3 {
+		need = 0.95
 	}
 	if conf >= need && (l == "de" || l == "en") {
 		return l
@@ -237,6 +244,8 @@ func detectLang(text, fallback string) string {
 	}
 	return "en"
 }
+
+var markup = regexp.MustCompile(`<[^>]*>`)
 
 // Decision is the outcome of one retrieval turn.
 type Decision struct {
@@ -313,8 +322,8 @@ func (b *Bot) thresholds(doc *corpus.Document) (answer, clarify, margin float64)
 	if doc.Question != "" || doc.Title != "" {
 		n++
 	}
-	if n >= b.cfg.MinPhrasings {
-		return b.cfg.AnswerThreshold, b.cfg.ClarifyThreshold, b.cfg.Margin
+	if n >= b.cfg.IntentPhrasings {
+		return b.cfg.IntentAnswerThreshold, b.cfg.IntentClarifyThreshold, b.cfg.IntentMargin
 	}
-	return b.cfg.PlainAnswerThreshold, b.cfg.PlainClarifyThreshold, b.cfg.PlainMargin
+	return b.cfg.AnswerThreshold, b.cfg.ClarifyThreshold, b.cfg.Margin
 }

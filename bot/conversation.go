@@ -91,7 +91,7 @@ func (b *Bot) Handle(ctx context.Context, convID string, in Input) ([]corpus.Mes
 
 	lang := conv.Lang
 	if text != "" {
-		lang = detectLang(text, firstNonEmpty(normLang(in.Lang), conv.Lang))
+		lang = detectLang(text, firstNonEmpty(conv.Lang, normLang(in.Lang)))
 	} else if l := normLang(in.Lang); l != "" {
 		lang = l
 	}
@@ -295,25 +295,18 @@ func (b *Bot) onContact(ctx context.Context, t *turn, raw string) error {
 }
 
 func (b *Bot) onChoice(ctx context.Context, t *turn, docID string) error {
-	msgs, err := b.recent(ctx, t.conv.ID, 20)
+	choices, err := b.lastChoices(ctx, t.conv.ID)
 	if err != nil {
 		return err
 	}
 	var offered *corpus.Choice
-	for i := len(msgs) - 1; i >= 0 && offered == nil; i-- {
-		m := msgs[i]
-		if m.Role != corpus.RoleBot || m.Decision != corpus.DecisionClarify {
-			continue
+	for i := range choices {
+		if choices[i].DocID == docID {
+			offered = &choices[i]
 		}
-		for j := range m.Choices {
-			if m.Choices[j].DocID == docID {
-				offered = &m.Choices[j]
-			}
-		}
-		break // only the newest clarify counts
 	}
 	if offered == nil {
-		return fmt.Errorf("%w: %q was not offered as a choice in the last question", ErrInvalid, truncate(docID, 80))
+		return fmt.Errorf("%w: %q was not offered as a choice", ErrInvalid, truncate(docID, 80))
 	}
 	if t.visitor.Text == "" {
 		t.visitor.Text = say(t.lang, txtChoicePrefix, offered.Title)
@@ -330,6 +323,54 @@ func (b *Bot) onChoice(ctx context.Context, t *turn, docID string) error {
 	return nil
 }
 
+// onChoiceText reads a typed reply to a clarify: the choice's number, its
+// title, "ja" to a single choice, "nein" to all of them. It reports false
+// when the text is something else (a new question).
+func (b *Bot) onChoiceText(ctx context.Context, t *turn, text string, in intent) (bool, error) {
+	choices, err := b.lastChoices(ctx, t.conv.ID)
+	if err != nil || len(choices) == 0 {
+		return false, err
+	}
+	pick := -1
+	trimmed := strings.Trim(strings.TrimSpace(text), ".)")
+	switch {
+	case len(trimmed) == 1 && trimmed[0] >= '1' && int(trimmed[0]-'0') <= len(choices):
+		pick = int(trimmed[0] - '1')
+	case in == intentYes && len(choices) == 1:
+		pick = 0
+	case in == intentNo:
+		t.conv.Pending = corpus.PendingHandoff
+		t.reply(corpus.Message{Text: say(t.lang, txtNotHelped), Actions: []string{corpus.ActionHandoff}})
+		return true, nil
+	default:
+		for i, c := range choices {
+			if strings.EqualFold(strings.TrimSpace(c.Title), trimmed) {
+				pick = i
+			}
+		}
+	}
+	if pick < 0 {
+		return false, nil
+	}
+	return true, b.onChoice(ctx, t, choices[pick].DocID)
+}
+
+// lastChoices returns the choices of the bot's newest message that
+// offered any: a clarify, or the weak candidates shown with an escalation
+// (a visitor may still pick one of those).
+func (b *Bot) lastChoices(ctx context.Context, convID string) ([]corpus.Choice, error) {
+	msgs, err := b.recent(ctx, convID, 20)
+	if err != nil {
+		return nil, err
+	}
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if msgs[i].Role == corpus.RoleBot && len(msgs[i].Choices) > 0 {
+			return msgs[i].Choices, nil
+		}
+	}
+	return nil, nil
+}
+
 func (b *Bot) onText(ctx context.Context, t *turn, text string) error {
 	pending := t.conv.Pending
 	in := classify(text)
@@ -340,6 +381,11 @@ func (b *Bot) onText(ctx context.Context, t *turn, text string) error {
 	}
 	if pending == corpus.PendingContact && in == intentNo {
 		return b.onContact(ctx, t, "")
+	}
+	if pending == corpus.PendingChoice {
+		if done, err := b.onChoiceText(ctx, t, text, in); done || err != nil {
+			return err
+		}
 	}
 	if pending != corpus.PendingContact {
 		t.conv.Pending = corpus.PendingNone
