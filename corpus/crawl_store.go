@@ -3,6 +3,7 @@ package corpus
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -84,11 +85,12 @@ type CrawlResult struct {
 }
 
 // BeginCrawlRun starts a run of source, or resumes the newest one if it
-// never finished. A new run queues seeds and, with requeueKnown, every URL
-// the source has fetched before that is not gone, so each page is checked
-// again (conditionally) and pages that disappeared are noticed. It returns
-// the run number and whether it resumed.
-func (s *Store) BeginCrawlRun(ctx context.Context, source string, seeds []CrawlPage, requeueKnown bool) (run int64, resumed bool, err error) {
+// never finished. A new run queues seeds and every URL the source knows
+// that is not gone or blocked (except those of the kinds in noRequeue), so
+// each page is checked again (conditionally), pages that disappeared are
+// noticed and URLs a page cap left over are fetched. It returns the run
+// number and whether it resumed.
+func (s *Store) BeginCrawlRun(ctx context.Context, source string, seeds []CrawlPage, noRequeue ...string) (run int64, resumed bool, err error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, false, fmt.Errorf("begin crawl of %s: %w", source, err)
@@ -111,10 +113,13 @@ func (s *Store) BeginCrawlRun(ctx context.Context, source string, seeds []CrawlP
 	if _, err := tx.ExecContext(ctx, `UPDATE crawl_sources SET run = ?, run_started = ?, run_finished = '', next_cursor = cursor WHERE name = ?`, run, now, source); err != nil {
 		return 0, false, fmt.Errorf("begin crawl of %s: %w", source, err)
 	}
-	if requeueKnown {
-		if _, err := tx.ExecContext(ctx, `UPDATE crawl_urls SET queued = ? WHERE source = ? AND state NOT IN ('gone', 'blocked', '')`, run, source); err != nil {
-			return 0, false, fmt.Errorf("begin crawl of %s: requeue: %w", source, err)
-		}
+	kinds, err := json.Marshal(append([]string{}, noRequeue...))
+	if err != nil {
+		return 0, false, fmt.Errorf("begin crawl of %s: %w", source, err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE crawl_urls SET queued = ? WHERE source = ? AND state NOT IN ('gone', 'blocked')
+		AND kind NOT IN (SELECT value FROM json_each(?))`, run, source, string(kinds)); err != nil {
+		return 0, false, fmt.Errorf("begin crawl of %s: requeue: %w", source, err)
 	}
 	if err := enqueue(ctx, tx, source, run, seeds); err != nil {
 		return 0, false, fmt.Errorf("begin crawl of %s: %w", source, err)

@@ -33,7 +33,7 @@ func frontierURLs(t *testing.T, s *Store, source string, run int64) []string {
 func TestCrawlRunsResumeAndRequeue(t *testing.T) {
 	ctx := context.Background()
 	s := openCrawlTestStore(t)
-	run, resumed, err := s.BeginCrawlRun(ctx, "help", []CrawlPage{{URL: "http://h/a", Kind: "page"}}, true)
+	run, resumed, err := s.BeginCrawlRun(ctx, "help", []CrawlPage{{URL: "http://h/a", Kind: "page"}})
 	if err != nil || run != 1 || resumed {
 		t.Fatalf("first run: got %d, %v, %v; want 1, false, nil", run, resumed, err)
 	}
@@ -48,7 +48,7 @@ func TestCrawlRunsResumeAndRequeue(t *testing.T) {
 		t.Fatalf("frontier after fetching a: got %v; want %v", got, want)
 	}
 	// A killed run resumes with its frontier as it was.
-	run2, resumed, err := s.BeginCrawlRun(ctx, "help", []CrawlPage{{URL: "http://h/a", Kind: "page"}}, true)
+	run2, resumed, err := s.BeginCrawlRun(ctx, "help", []CrawlPage{{URL: "http://h/a", Kind: "page"}})
 	if err != nil || run2 != 1 || !resumed {
 		t.Fatalf("resume: got %d, %v, %v; want 1, true, nil", run2, resumed, err)
 	}
@@ -62,7 +62,7 @@ func TestCrawlRunsResumeAndRequeue(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The next run checks every known URL again except gone ones.
-	run3, resumed, err := s.BeginCrawlRun(ctx, "help", nil, true)
+	run3, resumed, err := s.BeginCrawlRun(ctx, "help", nil)
 	if err != nil || run3 != 2 || resumed {
 		t.Fatalf("second run: got %d, %v, %v; want 2, false, nil", run3, resumed, err)
 	}
@@ -104,7 +104,7 @@ func TestCrawlRetireRespectsStaff(t *testing.T) {
 		}
 		return d.Status
 	}
-	run, _, _ := s.BeginCrawlRun(ctx, "help", nil, true)
+	run, _, _ := s.BeginCrawlRun(ctx, "help", nil)
 	store(docs)
 	ok := func(url string, ids ...string) CrawlResult {
 		return CrawlResult{Page: CrawlPage{URL: url, State: CrawlOK}, Docs: ids, SetDocs: true}

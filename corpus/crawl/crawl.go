@@ -1,0 +1,574 @@
+// Package crawl keeps the corpus fresh from the web: it crawls configured
+// sources (help centres, forums, feeds, sitemaps, Discourse), turns what it
+// finds into corpus documents and stores them, politely (robots.txt,
+// per-host limits) and safely (timeouts, size caps, no private addresses).
+// Its state lives in the corpus store, so a killed crawl resumes and a
+// recrawl of an unchanged site costs one conditional request per page.
+package crawl
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/sofort-chat/sofort/corpus"
+)
+
+// DefaultUserAgent names the crawler and where to read about it.
+const DefaultUserAgent = "sofort/1.0 (+https://github.com/sofort-chat/sofort; crawler of the sofort answer bot)"
+
+// Crawler crawls sources into a store. Its fields are read-only once a
+// run starts; one Crawler may run several sources at once, sharing
+// per-host politeness.
+type Crawler struct {
+	Store *corpus.Store
+	// UserAgent is sent with every request; robots.txt groups are matched
+	// against its product token ("sofort" for the default).
+	UserAgent string
+	Logger    *slog.Logger
+	// Workers is the number of fetches in flight per run (default 8);
+	// the per-host concurrency of each source limits further.
+	Workers int
+	// BatchSize is how many fetch results are written per transaction
+	// (default 64): a killed crawl refetches at most that many.
+	BatchSize int
+	// Progress, if set, is called from time to time and at the end.
+	Progress func(Progress)
+
+	once  sync.Once
+	hosts *hostLimits
+}
+
+// Progress is a running crawl's counts.
+type Progress struct {
+	Source  string
+	Fetched int // URLs handled this run (including from a resumed start)
+	Queued  int // known to be waiting
+	Errors  int
+}
+
+// Stats counts what one run did.
+type Stats struct {
+	Requests   int64         `json:"requests"`
+	Fetched    int           `json:"fetched"`    // URLs handled
+	Unchanged  int           `json:"unchanged"`  // 304 or same body: nothing parsed
+	Changed    int           `json:"changed"`    // parsed anew
+	Gone       int           `json:"gone"`       // 404/410
+	Duplicates int           `json:"duplicates"` // same content as another URL
+	Blocked    int           `json:"blocked"`    // robots.txt
+	Errors     int           `json:"errors"`
+	Added      int           `json:"added"`
+	Updated    int           `json:"updated"`
+	Retired    int           `json:"retired"`
+	Resumed    bool          `json:"resumed"`
+	Duration   time.Duration `json:"duration_ns"`
+	// ErrorList names up to MaxErrors failed URLs with their error.
+	ErrorList []string `json:"error_list,omitempty"`
+}
+
+// MaxErrors caps Stats.ErrorList.
+const MaxErrors = 100
+
+func (s Stats) String() string {
+	return fmt.Sprintf("%d URLs (%d requests): %d changed, %d unchanged, %d gone, %d duplicates, %d blocked by robots.txt, %d errors; documents: %d added, %d updated, %d retired",
+		s.Fetched, s.Requests, s.Changed, s.Unchanged, s.Gone, s.Duplicates, s.Blocked, s.Errors, s.Added, s.Updated, s.Retired)
+}
+
+// Frontier kinds.
+const (
+	kindSeed      = "seed" // auto: sniffed on fetch
+	kindPage      = "page"
+	kindSitemap   = "sitemap"
+	kindFeed      = "feed"
+	kindDCLatest  = "discourse-latest"
+	kindDCTopic   = "discourse-topic"
+	frontierBatch = 512
+)
+
+func (c *Crawler) init() {
+	c.once.Do(func() { c.hosts = newHostLimits() })
+}
+
+// run is one source's crawl in progress.
+type run struct {
+	c       *Crawler
+	src     Source
+	num     int64
+	f       *fetcher
+	log     *slog.Logger
+	cursor  time.Time // Discourse: topics bumped up to here are stored
+	dcMu    sync.Mutex
+	dcCats  map[int64]string
+	dcOnce  sync.Once
+	dcMax   time.Time // newest bumped_at seen this run
+	dcDirty bool
+}
+
+// Run crawls src once: it resumes the source's unfinished run if there is
+// one, else starts a new run from the seeds and every URL known from
+// earlier runs. Errors for single URLs are counted and listed in Stats;
+// Run fails only when the store fails, src is invalid or ctx ends (the
+// run then stays unfinished and the next Run resumes it).
+func (c *Crawler) Run(ctx context.Context, src Source) (Stats, error) {
+	c.init()
+	start := time.Now()
+	var st Stats
+	src, err := src.withDefaults()
+	if err != nil {
+		return st, err
+	}
+	log := c.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	ua := c.UserAgent
+	if ua == "" {
+		ua = DefaultUserAgent
+	}
+	r := &run{c: c, src: src, log: log.With("source", src.Name)}
+	cfg := fetchConfig{
+		userAgent: ua, agentToken: productToken(ua), timeout: src.Timeout, maxBytes: src.MaxBytes,
+		maxRedirects: src.MaxRedirects, delay: max(src.Delay, 0), concurrency: src.Concurrency,
+		policy:  AddressPolicy{AllowPrivate: src.AllowPrivate, Allow: src.AllowNetworks},
+		inScope: src.inScope,
+	}
+	if src.APIKey != "" {
+		u, _ := url.Parse(src.URLs[0])
+		cfg.header = http.Header{"Api-Key": {src.APIKey}}
+		if src.APIUsername != "" {
+			cfg.header.Set("Api-Username", src.APIUsername)
+		}
+		cfg.headerHost = u.Host
+	}
+	r.f = newFetcher(cfg, c.hosts)
+	defer r.f.close()
+
+	var seeds []corpus.CrawlPage
+	for _, raw := range src.URLs {
+		u, _ := url.Parse(raw)
+		kind := kindSeed
+		switch src.Type {
+		case TypeHTML:
+			kind = kindPage
+		case TypeSitemap:
+			kind = kindSitemap
+		case TypeFeed:
+			kind = kindFeed
+		case TypeDiscourse:
+			kind, raw = kindDCLatest, dcURL(discourseBase(u), "/latest.json")
+		}
+		if kind != kindDCLatest {
+			raw = normalizeURL(u)
+		}
+		seeds = append(seeds, corpus.CrawlPage{URL: raw, Kind: kind})
+	}
+	num, resumed, err := c.Store.BeginCrawlRun(ctx, src.Name, seeds, kindDCLatest, kindDCTopic)
+	if err != nil {
+		return st, err
+	}
+	r.num, st.Resumed = num, resumed
+	if info, err := c.Store.CrawlSourceOf(ctx, src.Name); err == nil {
+		r.cursor, _ = time.Parse(time.RFC3339Nano, info.Cursor)
+		r.dcMax, _ = time.Parse(time.RFC3339Nano, info.NextCursor)
+	}
+	r.log.Info("crawl start", "run", num, "resumed", resumed)
+	err = r.loop(ctx, &st)
+	st.Requests = r.f.requests.Load()
+	st.Duration = time.Since(start)
+	if err != nil {
+		return st, err
+	}
+	stats, _ := json.Marshal(st)
+	if err := c.Store.FinishCrawlRun(ctx, src.Name, num, "", string(stats)); err != nil {
+		return st, err
+	}
+	r.log.Info("crawl done", "stats", st.String())
+	return st, nil
+}
+
+// outcome is what a worker learnt about one URL.
+type outcome struct {
+	res  corpus.CrawlResult
+	docs []corpus.Document
+	err  error // for the URL; the crawl goes on
+	// changed: the body was parsed anew (content hash decides duplicates).
+	changed bool
+}
+
+// loop dispatches the frontier to workers and writes their outcomes in
+// batches. The store's frontier is the truth: whatever was not written
+// when the process dies is fetched again on resume.
+func (r *run) loop(ctx context.Context, st *Stats) error {
+	workers := r.c.Workers
+	if workers <= 0 {
+		workers = 8
+	}
+	batchSize := r.c.BatchSize
+	if batchSize <= 0 {
+		batchSize = 64
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	jobs := make(chan corpus.CrawlPage)
+	outs := make(chan outcome, workers)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for p := range jobs {
+				o := r.handle(ctx, p)
+				select {
+				case outs <- o:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	}
+	defer func() {
+		close(jobs)
+		cancel()
+		wg.Wait()
+	}()
+
+	var (
+		queue    []corpus.CrawlPage
+		inflight = map[string]bool{}
+		pending  []outcome
+		handled  int
+		lastProg time.Time
+	)
+	progress := func(force bool) {
+		if r.c.Progress == nil || !force && time.Since(lastProg) < 200*time.Millisecond {
+			return
+		}
+		lastProg = time.Now()
+		r.c.Progress(Progress{Source: r.src.Name, Fetched: handled, Queued: len(queue) + len(inflight), Errors: st.Errors})
+	}
+	flush := func() error {
+		if len(pending) == 0 {
+			return nil
+		}
+		// A write must not be cut short by the cancellation that stops
+		// the crawl: what was fetched is kept.
+		wctx := context.WithoutCancel(ctx)
+		if err := r.write(wctx, pending, st); err != nil {
+			return err
+		}
+		for _, o := range pending {
+			delete(inflight, o.res.Page.URL)
+		}
+		pending = pending[:0]
+		return nil
+	}
+	ticker := time.NewTicker(250 * time.Millisecond)
+	defer ticker.Stop()
+	for {
+		if len(queue) == 0 && handled+len(inflight) < r.src.MaxPages {
+			// Refill: write what is done first so the store's frontier
+			// does not hand out finished URLs again.
+			if err := flush(); err != nil {
+				return err
+			}
+			more, err := r.c.Store.CrawlFrontier(ctx, r.src.Name, r.num, frontierBatch+len(inflight))
+			if err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				return err
+			}
+			for _, p := range more {
+				if !inflight[p.URL] {
+					queue = append(queue, p)
+				}
+			}
+			if len(queue) == 0 && len(inflight) == 0 {
+				break
+			}
+		}
+		var send chan corpus.CrawlPage
+		var next corpus.CrawlPage
+		if len(queue) > 0 && handled+len(inflight) < r.src.MaxPages {
+			send, next = jobs, queue[0]
+		}
+		if send == nil && len(inflight) == 0 {
+			break // page cap reached
+		}
+		select {
+		case send <- next:
+			queue = queue[1:]
+			inflight[next.URL] = true
+		case o := <-outs:
+			handled++
+			pending = append(pending, o)
+			if len(pending) >= batchSize {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+			progress(false)
+		case <-ticker.C:
+			if err := flush(); err != nil {
+				return err
+			}
+			progress(false)
+		case <-ctx.Done():
+			err := flush()
+			return errors.Join(ctx.Err(), err)
+		}
+	}
+	if err := flush(); err != nil {
+		return err
+	}
+	if r.dcDirty {
+		if err := r.c.Store.SetCrawlNextCursor(ctx, r.src.Name, r.dcMax.UTC().Format(time.RFC3339Nano)); err != nil {
+			return err
+		}
+	}
+	progress(true)
+	return nil
+}
+
+// write stores a batch of outcomes: documents first (so a kill between
+// the two writes refetches a page whose documents are already stored, and
+// the store sees them as unchanged), then the crawl state.
+func (r *run) write(ctx context.Context, outs []outcome, st *Stats) error {
+	ctx = context.WithoutCancel(ctx)
+	var docs []corpus.Document
+	byHash := map[string]string{}
+	results := make([]corpus.CrawlResult, 0, len(outs))
+	for _, o := range outs {
+		res := o.res
+		if o.changed && res.Page.ContentHash != "" && len(o.docs) > 0 {
+			dup := byHash[res.Page.ContentHash]
+			if dup == "" {
+				var err error
+				if dup, err = r.c.Store.CrawlDuplicateOf(ctx, r.src.Name, res.Page.ContentHash, res.Page.URL); err != nil {
+					return err
+				}
+			}
+			if dup != "" && dup != res.Page.URL && !sameDocs(o.docs, r.docsOf(ctx, dup)) {
+				res.Page.State, res.Page.DuplicateOf = corpus.CrawlDuplicate, dup
+				res.Docs, res.SetDocs = nil, true
+				res.Page.ContentHash = ""
+				st.Duplicates++
+				results = append(results, res)
+				continue
+			}
+			byHash[res.Page.ContentHash] = res.Page.URL
+		}
+		docs = append(docs, o.docs...)
+		results = append(results, res)
+		switch res.Page.State {
+		case corpus.CrawlUnchanged:
+			st.Unchanged++
+		case corpus.CrawlGone:
+			st.Gone++
+		case corpus.CrawlBlocked:
+			st.Blocked++
+		case corpus.CrawlError:
+			st.Errors++
+			if len(st.ErrorList) < MaxErrors {
+				st.ErrorList = append(st.ErrorList, res.Page.URL+": "+res.Page.Error)
+			}
+		}
+		if o.changed {
+			st.Changed++
+		}
+	}
+	st.Fetched += len(outs)
+	if len(docs) > 0 {
+		docs = dedupeDocs(docs)
+		if err := r.c.Store.PrepareCrawled(ctx, docs); err != nil {
+			return err
+		}
+		ur, err := r.c.Store.Upsert(ctx, docs)
+		if err != nil {
+			return fmt.Errorf("store documents of %s: %w", r.src.Name, err)
+		}
+		st.Added += ur.Added
+		st.Updated += ur.Updated
+	}
+	retired, err := r.c.Store.RecordCrawl(ctx, r.src.Name, r.num, results)
+	if err != nil {
+		return err
+	}
+	st.Retired += len(retired)
+	if r.dcDirty {
+		r.dcMu.Lock()
+		cur := r.dcMax
+		r.dcMu.Unlock()
+		if err := r.c.Store.SetCrawlNextCursor(ctx, r.src.Name, cur.UTC().Format(time.RFC3339Nano)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// docsOf returns the document ids another URL yields.
+func (r *run) docsOf(ctx context.Context, url string) []string {
+	ids, _ := r.c.Store.CrawlDocs(ctx, r.src.Name, url)
+	return ids
+}
+
+// sameDocs reports whether docs are exactly the ids in ids: two URLs with
+// one canonical URL yield the same documents and are not duplicates of
+// each other in the sense that one must give way.
+func sameDocs(docs []corpus.Document, ids []string) bool {
+	if len(docs) != len(ids) {
+		return false
+	}
+	for _, d := range docs {
+		if !slices.Contains(ids, d.ID) {
+			return false
+		}
+	}
+	return true
+}
+
+// dedupeDocs keeps the last version of each id in a batch (Upsert would
+// store both in turn).
+func dedupeDocs(docs []corpus.Document) []corpus.Document {
+	last := map[string]int{}
+	for i, d := range docs {
+		last[d.ID] = i
+	}
+	out := docs[:0:0]
+	for i, d := range docs {
+		if last[d.ID] == i {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// handle fetches one URL and works out its outcome. It never fails: an
+// error is that URL's state.
+func (r *run) handle(ctx context.Context, p corpus.CrawlPage) outcome {
+	o := outcome{res: corpus.CrawlResult{Page: corpus.CrawlPage{URL: p.URL, Kind: p.Kind, Depth: p.Depth}}}
+	page := &o.res.Page
+	fail := func(err error) outcome {
+		page.State, page.Error = corpus.CrawlError, err.Error()
+		// Keep the validators: the next run may still use them.
+		page.ETag, page.LastModified, page.BodyHash, page.ContentHash = p.ETag, p.LastModified, p.BodyHash, p.ContentHash
+		o.err = err
+		r.log.Debug("crawl error", "url", p.URL, "err", err)
+		return o
+	}
+	u, err := url.Parse(p.URL)
+	if err != nil {
+		return fail(fmt.Errorf("parse url: %w", err))
+	}
+	if !r.src.inScope(u) && p.Kind != kindDCLatest && p.Kind != kindDCTopic {
+		return fail(fmt.Errorf("%w: %s", ErrOutOfScope, p.URL))
+	}
+	req := request{url: p.URL, scoped: true, robots: !r.src.IgnoreRobots}
+	known := p.State == corpus.CrawlOK || p.State == corpus.CrawlUnchanged
+	if known {
+		req.etag, req.lastModified = p.ETag, p.LastModified
+	}
+	resp, err := r.f.get(ctx, req)
+	if errors.Is(err, ErrRobots) {
+		page.State, page.Error = corpus.CrawlBlocked, err.Error()
+		return o
+	}
+	if err != nil {
+		return fail(err)
+	}
+	page.HTTPStatus = resp.status
+	switch {
+	case resp.notModified:
+		page.State = corpus.CrawlUnchanged
+		page.ETag, page.LastModified, page.BodyHash, page.ContentHash = p.ETag, p.LastModified, p.BodyHash, p.ContentHash
+		return o
+	case resp.status == http.StatusNotFound || resp.status == http.StatusGone:
+		page.State = corpus.CrawlGone
+		o.res.SetDocs = true
+		return o
+	case resp.status < 200 || resp.status > 299:
+		return fail(fmt.Errorf("HTTP %d", resp.status))
+	}
+	page.ETag, page.LastModified = resp.header.Get("ETag"), resp.header.Get("Last-Modified")
+	page.BodyHash = hashBytes(resp.body)
+	if known && page.BodyHash == p.BodyHash {
+		page.State, page.ContentHash = corpus.CrawlUnchanged, p.ContentHash
+		return o
+	}
+	o.changed = true
+	page.State = corpus.CrawlOK
+	if err := r.parse(ctx, p, resp, &o); err != nil {
+		o.changed = false
+		return fail(err)
+	}
+	if len(o.docs) > 0 {
+		var texts []string
+		for _, d := range o.docs {
+			texts = append(texts, d.Text())
+		}
+		sort.Strings(texts)
+		page.ContentHash = hashBytes([]byte(strings.Join(texts, "\x00")))
+	}
+	return o
+}
+
+// link makes a frontier entry for ref found on a page, or false if it is
+// out of scope or not http(s).
+func (r *run) link(raw string, kind string, depth int) (corpus.CrawlPage, bool) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || !r.src.inScope(u) {
+		return corpus.CrawlPage{}, false
+	}
+	return corpus.CrawlPage{URL: normalizeURL(u), Kind: kind, Depth: depth}, true
+}
+
+func docID(source, key string) string {
+	s := sha256.Sum256([]byte(key))
+	return source + ":" + hex.EncodeToString(s[:8])
+}
+
+func shortHash(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:4])
+}
+
+// truncate cuts s to at most n bytes on a rune boundary.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	s = s[:n]
+	for len(s) > 0 && !utf8.ValidString(s) {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+func productToken(ua string) string {
+	if i := strings.IndexAny(ua, "/ "); i >= 0 {
+		return ua[:i]
+	}
+	return ua
+}
+
+func parseTime(s string) time.Time {
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{time.RFC3339, time.RFC1123Z, time.RFC1123, "Mon, 2 Jan 2006 15:04:05 -0700", "Mon, 2 Jan 2006 15:04:05 MST", "2006-01-02T15:04:05", "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t
+		}
+	}
+	return time.Time{}
+}
