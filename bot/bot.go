@@ -228,6 +228,13 @@ func detectLang(text, fallback string) string {
 		return firstNonEmpty(fallback, "en")
 	}
 	clean := markup.ReplaceAllString(text, " ")
+	if ws := words(clean); len(ws) <= 4 {
+		// Chat phrases the detector's profiles miss ("Vielen Dank" reads
+		// as Dutch to it) are settled by the bot's own small-talk words.
+		if l := smallTalkLang(ws); l != "" {
+			return l
+		}
+	}
 	l, conf := langdetect.Detect(clean)
 	need := 0.8
 	if words := len(strings.FieldsFunc(clean, func(r rune) bool { return !unicode.IsLetter(r) })); words < 3 {

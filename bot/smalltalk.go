@@ -200,3 +200,33 @@ func isFollowUp(text string) bool {
 	}
 	return false
 }
+
+// Small-talk words that belong to one of the bot's languages only.
+var (
+	germanChat = set("hallo", "moin", "servus", "grüß", "guten", "tag", "morgen", "abend", "danke", "dankeschön", "vielen", "dank", "herzlichen",
+		"tschüss", "tschüs", "wiedersehen", "ja", "nein", "nee", "nö", "bitte", "mitarbeiter", "mitarbeiterin", "menschen", "geholfen", "leider", "nicht",
+		"gerne", "gern", "genau", "klar", "prima", "toll", "dumm", "blöd", "mist", "zusammen")
+	englishChat = set("hi", "hello", "hey", "good", "morning", "evening", "thanks", "thank", "you", "cheers", "bye", "goodbye", "yes", "yeah", "yep",
+		"no", "nope", "please", "agent", "human", "person", "helped", "didn't", "not", "sure", "great", "stupid", "useless", "there")
+)
+
+// smallTalkLang returns the language the words' small-talk vocabulary
+// points to, or "" when it is mixed or absent.
+func smallTalkLang(ws []string) string {
+	de, en := 0, 0
+	for _, w := range ws {
+		if germanChat[w] {
+			de++
+		}
+		if englishChat[w] {
+			en++
+		}
+	}
+	switch {
+	case de > 0 && en == 0:
+		return "de"
+	case en > 0 && de == 0:
+		return "en"
+	}
+	return ""
+}
