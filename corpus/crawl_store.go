@@ -86,9 +86,10 @@ type CrawlResult struct {
 
 // BeginCrawlRun starts a run of source, or resumes the newest one if it
 // never finished. A new run queues seeds and every URL the source knows
-// that is not gone or blocked (except those of the kinds in noRequeue), so
-// each page is checked again (conditionally), pages that disappeared are
-// noticed and URLs a page cap left over are fetched. It returns the run
+// (except those of the kinds in noRequeue), so each page is checked again
+// (conditionally: one request for an unchanged page), pages that
+// disappeared or came back are noticed, pages robots.txt now allows are
+// fetched and URLs a page cap left over are reached. It returns the run
 // number and whether it resumed.
 func (s *Store) BeginCrawlRun(ctx context.Context, source string, seeds []CrawlPage, noRequeue ...string) (run int64, resumed bool, err error) {
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -117,7 +118,7 @@ func (s *Store) BeginCrawlRun(ctx context.Context, source string, seeds []CrawlP
 	if err != nil {
 		return 0, false, fmt.Errorf("begin crawl of %s: %w", source, err)
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE crawl_urls SET queued = ? WHERE source = ? AND state NOT IN ('gone', 'blocked')
+	if _, err := tx.ExecContext(ctx, `UPDATE crawl_urls SET queued = ? WHERE source = ?
 		AND kind NOT IN (SELECT value FROM json_each(?))`, run, source, string(kinds)); err != nil {
 		return 0, false, fmt.Errorf("begin crawl of %s: requeue: %w", source, err)
 	}

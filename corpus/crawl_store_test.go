@@ -39,12 +39,12 @@ func TestCrawlRunsResumeAndRequeue(t *testing.T) {
 	}
 	_, err = s.RecordCrawl(ctx, "help", run, []CrawlResult{{
 		Page:  CrawlPage{URL: "http://h/a", Kind: "page", State: CrawlOK, ETag: `"v1"`},
-		Links: []CrawlPage{{URL: "http://h/b", Kind: "page", Depth: 1}, {URL: "http://h/a", Kind: "page", Depth: 1}},
+		Links: []CrawlPage{{URL: "http://h/b", Kind: "page", Depth: 1}, {URL: "http://h/a", Kind: "page", Depth: 1}, {URL: "http://h/f", Kind: "feed", Depth: 1}},
 	}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := frontierURLs(t, s, "help", run), []string{"http://h/b"}; !slices.Equal(got, want) {
+	if got, want := frontierURLs(t, s, "help", run), []string{"http://h/b", "http://h/f"}; !slices.Equal(got, want) {
 		t.Fatalf("frontier after fetching a: got %v; want %v", got, want)
 	}
 	// A killed run resumes with its frontier as it was.
@@ -52,21 +52,22 @@ func TestCrawlRunsResumeAndRequeue(t *testing.T) {
 	if err != nil || run2 != 1 || !resumed {
 		t.Fatalf("resume: got %d, %v, %v; want 1, true, nil", run2, resumed, err)
 	}
-	if got, want := frontierURLs(t, s, "help", run), []string{"http://h/b"}; !slices.Equal(got, want) {
+	if got, want := frontierURLs(t, s, "help", run), []string{"http://h/b", "http://h/f"}; !slices.Equal(got, want) {
 		t.Fatalf("frontier after resume: got %v; want %v", got, want)
 	}
-	if _, err := s.RecordCrawl(ctx, "help", run, []CrawlResult{{Page: CrawlPage{URL: "http://h/b", State: CrawlGone, HTTPStatus: 404}}}); err != nil {
+	if _, err := s.RecordCrawl(ctx, "help", run, []CrawlResult{{Page: CrawlPage{URL: "http://h/b", State: CrawlGone, HTTPStatus: 404}}, {Page: CrawlPage{URL: "http://h/f", Kind: "feed", State: CrawlOK}}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.FinishCrawlRun(ctx, "help", run, "", "{}"); err != nil {
 		t.Fatal(err)
 	}
-	// The next run checks every known URL again except gone ones.
-	run3, resumed, err := s.BeginCrawlRun(ctx, "help", nil)
+	// The next run checks every known URL again, the gone one too (it
+	// may come back), except the kinds it is told to leave.
+	run3, resumed, err := s.BeginCrawlRun(ctx, "help", nil, "feed")
 	if err != nil || run3 != 2 || resumed {
 		t.Fatalf("second run: got %d, %v, %v; want 2, false, nil", run3, resumed, err)
 	}
-	if got, want := frontierURLs(t, s, "help", run3), []string{"http://h/a"}; !slices.Equal(got, want) {
+	if got, want := frontierURLs(t, s, "help", run3), []string{"http://h/a", "http://h/b"}; !slices.Equal(got, want) {
 		t.Fatalf("second run frontier: got %v; want %v", got, want)
 	}
 	p, err := s.CrawlPageOf(ctx, "help", "http://h/a")

@@ -90,6 +90,7 @@ func (s Stats) String() string {
 const (
 	kindSeed      = "seed" // auto: sniffed on fetch
 	kindPage      = "page"
+	kindListed    = "listed" // a page a sitemap lists
 	kindSitemap   = "sitemap"
 	kindFeed      = "feed"
 	kindDCLatest  = "discourse-latest"
@@ -205,6 +206,8 @@ type outcome struct {
 	err  error // for the URL; the crawl goes on
 	// changed: the body was parsed anew (content hash decides duplicates).
 	changed bool
+	// same: a 304 or the same body as last time.
+	same bool
 }
 
 // loop dispatches the frontier to workers and writes their outcomes in
@@ -372,9 +375,10 @@ func (r *run) write(ctx context.Context, outs []outcome, st *Stats) error {
 		}
 		docs = append(docs, o.docs...)
 		results = append(results, res)
-		switch res.Page.State {
-		case corpus.CrawlUnchanged:
+		if o.same {
 			st.Unchanged++
+		}
+		switch res.Page.State {
 		case corpus.CrawlGone:
 			st.Gone++
 		case corpus.CrawlBlocked:
@@ -476,7 +480,8 @@ func (r *run) handle(ctx context.Context, p corpus.CrawlPage) outcome {
 		return fail(fmt.Errorf("%w: %s", ErrOutOfScope, p.URL))
 	}
 	req := request{url: p.URL, scoped: true, robots: !r.src.IgnoreRobots}
-	known := p.State == corpus.CrawlOK || p.State == corpus.CrawlUnchanged
+	known := p.State == corpus.CrawlOK || p.State == corpus.CrawlUnchanged ||
+		p.State == corpus.CrawlDuplicate || p.State == corpus.CrawlSkipped
 	if known {
 		req.etag, req.lastModified = p.ETag, p.LastModified
 	}
@@ -489,11 +494,20 @@ func (r *run) handle(ctx context.Context, p corpus.CrawlPage) outcome {
 		return fail(err)
 	}
 	page.HTTPStatus = resp.status
+	unchanged := func() outcome {
+		// A duplicate or noindex page stays what it was.
+		page.State = corpus.CrawlUnchanged
+		if p.State == corpus.CrawlDuplicate || p.State == corpus.CrawlSkipped {
+			page.State, page.DuplicateOf = p.State, p.DuplicateOf
+		}
+		page.ContentHash = p.ContentHash
+		o.same = true
+		return o
+	}
 	switch {
 	case resp.notModified:
-		page.State = corpus.CrawlUnchanged
-		page.ETag, page.LastModified, page.BodyHash, page.ContentHash = p.ETag, p.LastModified, p.BodyHash, p.ContentHash
-		return o
+		page.ETag, page.LastModified, page.BodyHash = p.ETag, p.LastModified, p.BodyHash
+		return unchanged()
 	case resp.status == http.StatusNotFound || resp.status == http.StatusGone:
 		page.State = corpus.CrawlGone
 		o.res.SetDocs = true
@@ -504,8 +518,7 @@ func (r *run) handle(ctx context.Context, p corpus.CrawlPage) outcome {
 	page.ETag, page.LastModified = resp.header.Get("ETag"), resp.header.Get("Last-Modified")
 	page.BodyHash = hashBytes(resp.body)
 	if known && page.BodyHash == p.BodyHash {
-		page.State, page.ContentHash = corpus.CrawlUnchanged, p.ContentHash
-		return o
+		return unchanged()
 	}
 	o.changed = true
 	page.State = corpus.CrawlOK

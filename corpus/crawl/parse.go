@@ -79,7 +79,7 @@ func (r *run) parseSitemap(p corpus.CrawlPage, resp *response, o *outcome) error
 	if err != nil {
 		return fmt.Errorf("sitemap: %w", err)
 	}
-	kind := kindPage
+	kind := kindListed
 	if sm.Index {
 		kind = kindSitemap
 	}
@@ -141,7 +141,12 @@ func (r *run) parseHTML(p corpus.CrawlPage, resp *response, o *outcome) error {
 	}
 	body := decodeHTML(resp.body, ct)
 	page := extract.HTML(body, resp.url)
-	if *r.src.FollowLinks && p.Depth < r.src.MaxDepth {
+	follow := *r.src.FollowLinks && p.Depth < r.src.MaxDepth
+	if p.Kind == kindListed && !r.src.followListed {
+		// An auto source seeded with a sitemap crawls what it lists.
+		follow = false
+	}
+	if follow {
 		for _, l := range page.Links {
 			if link, ok := r.link(l, kindPage, p.Depth+1); ok {
 				o.res.Links = append(o.res.Links, link)

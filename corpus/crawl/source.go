@@ -67,6 +67,10 @@ type Source struct {
 	// Api-Username headers, to the forum's host only.
 	APIKey      string
 	APIUsername string
+
+	// followListed: FollowLinks was set explicitly, so it applies to
+	// pages a sitemap lists too.
+	followListed bool
 }
 
 var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
@@ -110,6 +114,8 @@ func (s Source) withDefaults() (Source, error) {
 	if s.FollowLinks == nil {
 		f := s.Type == TypeAuto || s.Type == TypeHTML
 		s.FollowLinks = &f
+	} else {
+		s.followListed = *s.FollowLinks
 	}
 	if s.MaxDepth <= 0 {
 		s.MaxDepth = 10

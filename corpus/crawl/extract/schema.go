@@ -21,7 +21,13 @@ func (e *extractor) structured(doc *html.Node) {
 				var v any
 				// A broken JSON-LD block is skipped: the page's other
 				// data and its text still count.
-				if json.Unmarshal([]byte(textOf(n)), &v) == nil {
+				var src strings.Builder
+				for c := n.FirstChild; c != nil; c = c.NextSibling {
+					if c.Type == html.TextNode {
+						src.WriteString(c.Data)
+					}
+				}
+				if json.Unmarshal([]byte(src.String()), &v) == nil {
 					items = append(items, v)
 				}
 				return
