@@ -395,6 +395,10 @@ func (b *Bot) onText(ctx context.Context, t *turn, text string) error {
 		t.reply(corpus.Message{Text: say(t.lang, txtEmpty)})
 		t.conv.Pending = pending
 		return nil
+	case intentNoWords:
+		t.reply(corpus.Message{Text: say(t.lang, txtNoWords)})
+		t.conv.Pending = pending
+		return nil
 	case intentGreeting:
 		t.reply(corpus.Message{Text: say(t.lang, txtHello)})
 		return nil

@@ -20,6 +20,7 @@ const (
 	intentInsult
 	intentYes
 	intentNo
+	intentNoWords // emoji, punctuation: nothing to search
 )
 
 // words normalises text into lower-case words without punctuation.
@@ -84,7 +85,15 @@ var personRequest = regexp.MustCompile(`(?i)\b(mitarbeiter(in)?|menschen|mensch|
 func classify(text string) intent {
 	ws := words(text)
 	if len(ws) == 0 {
-		return intentEmpty
+		switch {
+		case strings.TrimSpace(text) == "":
+			return intentEmpty
+		case strings.Contains(text, "👍"):
+			return intentYes
+		case strings.Contains(text, "👎"):
+			return intentNo
+		}
+		return intentNoWords
 	}
 	if askedForPerson(ws, text) {
 		return intentPerson

@@ -12,6 +12,7 @@ const (
 	txtThanks
 	txtBye
 	txtEmpty
+	txtNoWords
 	txtInsult
 	txtAskHelpful
 	txtClarify
@@ -41,6 +42,7 @@ var texts = map[string]map[textKey]string{
 		txtThanks:            "Gern geschehen! Kann ich sonst noch etwas für Sie tun?",
 		txtBye:               "Auf Wiedersehen und einen schönen Tag!",
 		txtEmpty:             "Ihre Nachricht ist leer. Schreiben Sie mir bitte Ihre Frage.",
+		txtNoWords:           "Das habe ich nicht verstanden. Schreiben Sie mir Ihre Frage bitte in Worten.",
 		txtInsult:            "Es tut mir leid, wenn etwas nicht geklappt hat. Ich helfe Ihnen gern weiter: Beschreiben Sie mir Ihr Anliegen, oder ich verbinde Sie mit einem Mitarbeiter.",
 		txtAskHelpful:        "Hat Ihnen das geholfen?",
 		txtClarify:           "Ich habe mehrere passende Antworten gefunden. Welche meinen Sie?",
@@ -68,6 +70,7 @@ var texts = map[string]map[textKey]string{
 		txtThanks:            "You're welcome! Is there anything else I can do for you?",
 		txtBye:               "Goodbye and have a nice day!",
 		txtEmpty:             "Your message is empty. Please type your question.",
+		txtNoWords:           "I didn't understand that. Please type your question in words.",
 		txtInsult:            "I'm sorry if something went wrong. I'd like to help: tell me what you need, or I can put you through to a person.",
 		txtAskHelpful:        "Did this help?",
 		txtClarify:           "I found several answers that might fit. Which one do you mean?",

@@ -5,17 +5,27 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 
+	"github.com/sofort-chat/sofort/bot"
 	"github.com/sofort-chat/sofort/eval"
 	"github.com/sofort-chat/sofort/index"
 )
 
 func cmdEval(ctx context.Context, args []string, io stdio) error {
-	fs := newFlags("eval", "eval --corpus FILE --cases FILE [--mode bm25|vector|hybrid] [--json]", io)
+	fs := newFlags("eval", "eval --corpus FILE --cases FILE [--mode bm25|vector|hybrid|bot] [--json]", io)
 	corpusPath := fs.String("corpus", "", "documents to import (JSONL, CSV or Markdown dir)")
 	casesPath := fs.String("cases", "", "questions with expected documents (JSONL)")
-	mode := fs.String("mode", "hybrid", "ranking: bm25, vector or hybrid; several comma-separated in text mode")
+	mode := fs.String("mode", "hybrid", "ranking: bm25, vector or hybrid, or bot (the conversation engine's decisions); several comma-separated in text mode")
+	def := bot.DefaultConfig()
+	botCfg := def
+	fs.Float64Var(&botCfg.AnswerThreshold, "answer-threshold", def.AnswerThreshold, "bot mode: fused score needed to answer (FAQ-style documents)")
+	fs.Float64Var(&botCfg.ClarifyThreshold, "clarify-threshold", def.ClarifyThreshold, "bot mode: fused score needed to offer choices (FAQ-style documents)")
+	fs.Float64Var(&botCfg.Margin, "margin", def.Margin, "bot mode: lead over the second hit needed to answer (FAQ-style documents)")
+	fs.Float64Var(&botCfg.IntentAnswerThreshold, "intent-answer-threshold", def.IntentAnswerThreshold, "bot mode: answer threshold for documents with many phrasings")
+	fs.Float64Var(&botCfg.IntentClarifyThreshold, "intent-clarify-threshold", def.IntentClarifyThreshold, "bot mode: clarify threshold for documents with many phrasings")
+	fs.Float64Var(&botCfg.IntentMargin, "intent-margin", def.IntentMargin, "bot mode: margin for documents with many phrasings")
 	asJSON := fs.Bool("json", false, "print one JSON object instead of text")
 	misses := fs.Int("misses", 0, "also print up to `N` cases answered wrongly (text mode)")
 	rest, err := parse(fs, args)
@@ -31,6 +41,10 @@ func cmdEval(ctx context.Context, args []string, io stdio) error {
 	}
 	var modes []index.Mode
 	for _, s := range strings.Split(*mode, ",") {
+		if index.Mode(strings.TrimSpace(strings.ToLower(s))) == modeBot {
+			modes = append(modes, modeBot)
+			continue
+		}
 		m, err := index.ParseMode(s)
 		if err != nil {
 			return fmt.Errorf("%w: %v", errUsage, err)
@@ -56,7 +70,24 @@ func cmdEval(ctx context.Context, args []string, io stdio) error {
 	if env.Import.Rejected > 0 {
 		fmt.Fprintf(io.err, "eval: %d corpus records rejected, first: %s\n", env.Import.Rejected, env.Import.Errors[0])
 	}
+	if slices.Contains(modes, modeBot) {
+		if err := botCfg.Validate(); err != nil {
+			return fmt.Errorf("%w: %v", errUsage, err)
+		}
+	}
 	for _, m := range modes {
+		if m == modeBot {
+			b := bot.New(env.Store, env.Index, botCfg, nil)
+			rep, err := eval.RunBot(ctx, b, cases)
+			if err != nil {
+				return err
+			}
+			rep.Suite = suiteName(*casesPath)
+			if err := printBot(io, rep, *asJSON, *misses); err != nil {
+				return err
+			}
+			continue
+		}
 		rep, err := eval.RunRetrieval(ctx, env.Index, cases, m, nil)
 		if err != nil {
 			return err
@@ -89,6 +120,26 @@ func printRetrieval(io stdio, rep eval.RetrievalReport, asJSON bool, misses int)
 			break
 		}
 		fmt.Fprintf(io.out, "  miss %s %q expect %v got %v (rank %d)\n", miss.Case.ID, miss.Case.Query, miss.Case.Expect, miss.Got, miss.Rank)
+	}
+	return nil
+}
+
+// modeBot is the eval mode that runs the conversation engine.
+const modeBot index.Mode = "bot"
+
+func printBot(io stdio, rep eval.BotReport, asJSON bool, misses int) error {
+	if asJSON {
+		// Exactly the documented keys (see eval.BotReport).
+		return json.NewEncoder(io.out).Encode(rep)
+	}
+	if err := rep.WriteText(io.out); err != nil {
+		return err
+	}
+	for i, miss := range rep.Misses {
+		if i >= misses {
+			break
+		}
+		fmt.Fprintf(io.out, "  wrong answer %s %q expect %v got %s (score %.3f)\n", miss.Case.ID, miss.Case.Query, miss.Case.Expect, miss.Got, miss.Score)
 	}
 	return nil
 }

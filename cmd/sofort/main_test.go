@@ -108,7 +108,7 @@ func TestCommandHelp(t *testing.T) {
 		"search":  {"-data", "-mode", "-lang", "-k"},
 		"reindex": {"-data"},
 		"stats":   {"-data"},
-		"eval":    {"-corpus", "-cases", "-mode", "-json", "-misses"},
+		"eval":    {"-corpus", "-cases", "-mode", "-json", "-misses", "-answer-threshold", "-intent-answer-threshold"},
 		"shell":   {"-data", "-mode"},
 	}
 	for name := range commands() {
@@ -472,6 +472,51 @@ func TestEval(t *testing.T) {
 			if len(f) < 4 || f[0] != "testdata" || f[1] != m || f[2] != "cases" || f[3] != "7" {
 				t.Errorf("line %d %q; want suite testdata, mode %s, 7 cases", i, lines[i], m)
 			}
+		}
+	})
+	t.Run("bot json", func(t *testing.T) {
+		code, out, errOut := sofort(t, "", "eval", "--corpus", "testdata/corpus.jsonl", "--cases", "testdata/cases.jsonl", "--json", "--mode", "bot")
+		if code != 0 {
+			t.Fatalf("got exit %d; want 0 (stderr %q)", code, errOut)
+		}
+		var rep map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatalf("stdout %q: %v", out, err)
+		}
+		var keys []string
+		for k := range rep {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		if want := []string{"answer_precision", "answered", "cases", "clarified", "escalated", "in_scope_accuracy", "latency_ms", "oos_recall"}; !slices.Equal(keys, want) {
+			t.Errorf("got keys %v; want %v", keys, want)
+		}
+		var cases int
+		var oos, acc float64
+		if json.Unmarshal(rep["cases"], &cases) != nil || cases != 8 {
+			t.Errorf("got cases %s; want 8 (the bot asks escalate cases too)", rep["cases"])
+		}
+		// The one escalate case asks for a person: the bot must not answer it.
+		if json.Unmarshal(rep["oos_recall"], &oos) != nil || oos != 1 {
+			t.Errorf("got oos_recall %s; want 1", rep["oos_recall"])
+		}
+		if json.Unmarshal(rep["in_scope_accuracy"], &acc) != nil || acc <= 0.5 || acc > 1 {
+			t.Errorf("got in_scope_accuracy %s; want above 0.5", rep["in_scope_accuracy"])
+		}
+	})
+	t.Run("bot text next to retrieval", func(t *testing.T) {
+		code, out, errOut := sofort(t, "", "eval", "--corpus", "testdata/corpus.jsonl", "--cases", "testdata/cases.jsonl", "--mode", "hybrid,bot")
+		if code != 0 {
+			t.Fatalf("got exit %d; want 0 (stderr %q)", code, errOut)
+		}
+		if !strings.Contains(out, "testdata   hybrid") || !strings.Contains(out, "testdata   bot     cases     8  answered") || !strings.Contains(out, "clarified with the expected document first") {
+			t.Errorf("stdout %q; want a hybrid line and the bot's lines", out)
+		}
+	})
+	t.Run("bot with bad thresholds", func(t *testing.T) {
+		code, _, errOut := sofort(t, "", "eval", "--corpus", "testdata/corpus.jsonl", "--cases", "testdata/cases.jsonl", "--mode", "bot", "--clarify-threshold", "0.9", "--answer-threshold", "0.5")
+		if code != 2 || !strings.Contains(errOut, "clarify threshold 0.9 above answer threshold 0.5") {
+			t.Errorf("got exit %d, stderr %q; want 2 and the thresholds named", code, errOut)
 		}
 	})
 	t.Run("broken cases file", func(t *testing.T) {
