@@ -336,10 +336,8 @@ func (r *run) loop(ctx context.Context, st *Stats) error {
 	if err := flush(); err != nil {
 		return err
 	}
-	if r.dcDirty {
-		if err := r.c.Store.SetCrawlNextCursor(ctx, r.src.Name, r.dcMax.UTC().Format(time.RFC3339Nano)); err != nil {
-			return err
-		}
+	if err := r.saveCursor(ctx); err != nil {
+		return err
 	}
 	progress(true)
 	return nil
@@ -411,15 +409,19 @@ func (r *run) write(ctx context.Context, outs []outcome, st *Stats) error {
 		return err
 	}
 	st.Retired += len(retired)
-	if r.dcDirty {
-		r.dcMu.Lock()
-		cur := r.dcMax
-		r.dcMu.Unlock()
-		if err := r.c.Store.SetCrawlNextCursor(ctx, r.src.Name, cur.UTC().Format(time.RFC3339Nano)); err != nil {
-			return err
-		}
+	return r.saveCursor(ctx)
+}
+
+// saveCursor records the newest bump seen so far as the cursor the run
+// leaves when it finishes.
+func (r *run) saveCursor(ctx context.Context) error {
+	r.dcMu.Lock()
+	dirty, cur := r.dcDirty, r.dcMax
+	r.dcMu.Unlock()
+	if !dirty {
+		return nil
 	}
-	return nil
+	return r.c.Store.SetCrawlNextCursor(ctx, r.src.Name, cur.UTC().Format(time.RFC3339Nano))
 }
 
 // docsOf returns the document ids another URL yields.

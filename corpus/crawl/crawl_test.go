@@ -74,7 +74,9 @@ func TestHelpCentre(t *testing.T) {
 
 	// FAQPage JSON-LD: one faq document per question, HTML answer as text;
 	// the broken JSON-LD block beside it is skipped.
-	faq, n := findDoc(docs, func(d corpus.Document) bool { return d.Kind == corpus.KindFAQ && strings.Contains(d.Question, "kündigen") })
+	faq, n := findDoc(docs, func(d corpus.Document) bool {
+		return d.Kind == corpus.KindFAQ && strings.Contains(d.Question, "kündigen")
+	})
 	if n != 1 {
 		t.Fatalf("faq documents about kündigen: got %d; want 1 (docs %v)", n, keys(docs))
 	}
