@@ -254,19 +254,26 @@ func (s *Server) inbox(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		item := inboxItem{Escalation: e}
-		msgs, err := s.store.Messages(r.Context(), e.ConversationID, 0, 30)
+		// The question shown is the visitor's last two turns before the
+		// handoff: what the bot could not answer (the very last one is
+		// often just the handoff button's text).
+		msgs, err := s.store.Messages(r.Context(), e.ConversationID, 0, maxPage)
 		if err != nil {
 			s.staffFail(w, r, err)
 			return
 		}
+		var said []string
 		for _, m := range msgs {
-			if m.Role == corpus.RoleVisitor && strings.TrimSpace(m.Text) != "" {
-				item.Question = m.Text
-				if len(item.Question) > 200 {
-					item.Question = item.Question[:200] + "…"
-				}
+			if m.Created.After(e.Created) {
 				break
 			}
+			if m.Role == corpus.RoleVisitor && strings.TrimSpace(m.Text) != "" {
+				said = append(said, m.Text)
+			}
+		}
+		item.Question = strings.Join(said[max(0, len(said)-2):], " / ")
+		if len(item.Question) > 200 {
+			item.Question = strings.ToValidUTF8(item.Question[:200], "") + "…"
 		}
 		d.Items = append(d.Items, item)
 	}
