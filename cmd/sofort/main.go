@@ -42,6 +42,8 @@ func commands() map[string]command {
 		"stats":   {"show document counts, index sizes and the embedder", cmdStats},
 		"eval":    {"measure retrieval quality on a suite of questions", cmdEval},
 		"shell":   {"interactive search prompt on the data dir", cmdShell},
+		"serve":   {"run the chat server: widget, visitor API, staff inbox, metrics", cmdServe},
+		"user":    {"manage staff accounts for the staff inbox (add, passwd, list, ...)", cmdUser},
 	}
 }
 
