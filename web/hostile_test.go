@@ -26,8 +26,8 @@ func TestHostileInput(t *testing.T) {
 
 	for _, tc := range []struct {
 		name, method, path, ctype, body string
-		want                             int
-		wantCode, wantMsg                string
+		want                            int
+		wantCode, wantMsg               string
 	}{
 		{"oversized body", "POST", conv + "/messages", "application/json", `{"text":"` + strings.Repeat("a", 64<<10) + `"}`, 413, "too_large", "larger than"},
 		{"huge body", "POST", "/api/v1/conversations", "application/json", `{"lang":"` + strings.Repeat("x", 5<<20) + `"}`, 413, "too_large", "larger than"},
