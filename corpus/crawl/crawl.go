@@ -266,8 +266,19 @@ func (r *run) loop(ctx context.Context, st *Stats) error {
 			return nil
 		}
 		// A write must not be cut short by the cancellation that stops
-		// the crawl: what was fetched is kept.
+		// the crawl: what was fetched is kept. What failed may have
+		// failed because of the cancellation: it is left in the frontier
+		// for the resumed run.
 		wctx := context.WithoutCancel(ctx)
+		if ctx.Err() != nil {
+			kept := pending[:0]
+			for _, o := range pending {
+				if o.err == nil {
+					kept = append(kept, o)
+				}
+			}
+			pending = kept
+		}
 		if err := r.write(wctx, pending, st); err != nil {
 			return err
 		}
@@ -464,6 +475,16 @@ func dedupeDocs(docs []corpus.Document) []corpus.Document {
 // handle fetches one URL and works out its outcome. It never fails: an
 // error is that URL's state.
 func (r *run) handle(ctx context.Context, p corpus.CrawlPage) outcome {
+	o := r.fetchOne(ctx, p)
+	if err := ctx.Err(); err != nil && o.err == nil {
+		// Whatever the outcome, it may be the cancellation's doing (a
+		// robots.txt fetch cut short blocks everything).
+		o.err = err
+	}
+	return o
+}
+
+func (r *run) fetchOne(ctx context.Context, p corpus.CrawlPage) outcome {
 	o := outcome{res: corpus.CrawlResult{Page: corpus.CrawlPage{URL: p.URL, Kind: p.Kind, Depth: p.Depth}}}
 	page := &o.res.Page
 	fail := func(err error) outcome {

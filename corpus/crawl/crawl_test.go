@@ -63,7 +63,7 @@ func TestHelpCentre(t *testing.T) {
 	// The redirect to the metadata address is in scope, so only the
 	// dialer's address check stops it.
 	src.Scope = []string{site.url("/help/"), "http://169.254.169.254/", "http://10.1.2.3/"}
-	src.Timeout = 300 * time.Millisecond
+	src.Timeout = time.Second
 	start := time.Now()
 	stats, err := c.Run(ctx, src)
 	if err != nil {
@@ -186,7 +186,7 @@ func TestRecrawl(t *testing.T) {
 	st := openStore(t)
 	c := testCrawler(st)
 	src := testSource("help", site.url("/help/index.html"))
-	src.Timeout = 300 * time.Millisecond
+	src.Timeout = time.Second
 	if _, err := c.Run(ctx, src); err != nil {
 		t.Fatal(err)
 	}
