@@ -32,12 +32,7 @@ func cmdServe(ctx context.Context, args []string, io stdio) error {
 	}
 	log := slog.New(slog.NewTextHandler(io.err, &slog.HandlerOptions{Level: level}))
 
-	a, err := openApp(ctx, *data, openOptions{seedDemo: true}, io)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-
+	// Settings are checked before the (slow) index load.
 	metrics := web.NewMetrics()
 	notifier, err := web.NewNotifier(web.WebhookConfig{URL: *webhookURL, Secret: os.Getenv("SOFORT_WEBHOOK_SECRET")}, metrics, log)
 	if err != nil {
@@ -50,6 +45,12 @@ func cmdServe(ctx context.Context, args []string, io stdio) error {
 			log.Warn("webhook queue not drained", "err", err)
 		}
 	}()
+
+	a, err := openApp(ctx, *data, openOptions{seedDemo: true}, io)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
 
 	cfg := bot.DefaultConfig()
 	cfg.OnEscalate = notifier.OnEscalate
