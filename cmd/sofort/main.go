@@ -44,6 +44,7 @@ func commands() map[string]command {
 		"shell":   {"interactive search prompt on the data dir", cmdShell},
 		"serve":   {"run the chat server: widget, visitor API, staff inbox, metrics", cmdServe},
 		"user":    {"manage staff accounts for the staff inbox (add, passwd, list, ...)", cmdUser},
+		"crawl":   {"crawl help centres, forums, feeds and sitemaps into the corpus", cmdCrawl},
 	}
 }
 
