@@ -70,6 +70,8 @@ func cmdServe(ctx context.Context, args []string, io stdio) error {
 	if n, err := a.store.DeleteExpiredStaffSessions(ctx, time.Now()); err == nil && n > 0 {
 		log.Info("removed expired staff sessions", "count", n)
 	}
+	// Scheduled recrawls of <data>/sources.yaml (see docs/crawl.md).
+	defer startCrawlScheduler(ctx, a, log)()
 	users, err := a.store.StaffUsers(ctx)
 	if err != nil {
 		return err
