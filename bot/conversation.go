@@ -391,6 +391,12 @@ func (b *Bot) onText(ctx context.Context, t *turn, text string) error {
 		t.conv.Pending = corpus.PendingNone
 	}
 	switch in {
+	case intentGreeting, intentThanks, intentBye, intentYes, intentNo, intentInsult:
+		if done, err := b.corpusSmallTalk(ctx, t, text, pending); done || err != nil {
+			return err
+		}
+	}
+	switch in {
 	case intentEmpty:
 		t.reply(corpus.Message{Text: say(t.lang, txtEmpty)})
 		t.conv.Pending = pending
@@ -440,26 +446,53 @@ func (b *Bot) onText(ctx context.Context, t *turn, text string) error {
 		t.reply(corpus.Message{Text: say(t.lang, txtHandoffDeclined)})
 		return nil
 	}
-	return b.onQuestion(ctx, t, stripGreeting(text))
+	return b.onQuestion(ctx, t, text)
 }
 
 // lastWasAnswer reports whether the bot's newest message is an answer
-// the visitor has not rated yet.
+// the visitor has not rated yet, and marks it rated: the caller takes the
+// visitor's message as its rating.
 func (b *Bot) lastWasAnswer(ctx context.Context, t *turn) bool {
+	id := b.unratedAnswer(ctx, t)
+	if id == 0 {
+		return false
+	}
+	t.conv.Rated = id
+	return true
+}
+
+// unratedAnswer returns the id of the bot's newest message if it is an
+// answer not rated yet, else 0.
+func (b *Bot) unratedAnswer(ctx context.Context, t *turn) int64 {
 	msgs, err := b.recent(ctx, t.conv.ID, 4)
 	if err != nil {
-		return false
+		return 0
 	}
 	for i := len(msgs) - 1; i >= 0; i-- {
 		if msgs[i].Role == corpus.RoleBot {
 			if msgs[i].Decision == corpus.DecisionAnswer && msgs[i].ID > t.conv.Rated {
-				t.conv.Rated = msgs[i].ID
-				return true
+				return msgs[i].ID
 			}
-			return false
+			return 0
 		}
 	}
-	return false
+	return 0
+}
+
+// corpusSmallTalk answers small talk from the corpus when the corpus has
+// a confident answer for it (a deployment whose documents include a
+// greeting or a "thank you" intent wants its own reply), and only when
+// the message does not reply to something the bot asked.
+func (b *Bot) corpusSmallTalk(ctx context.Context, t *turn, text string, pending corpus.Pending) (bool, error) {
+	if pending != corpus.PendingNone || b.unratedAnswer(ctx, t) != 0 {
+		return false, nil
+	}
+	d, err := b.decide(ctx, text, t.lang)
+	if err != nil || d.Kind != corpus.DecisionAnswer {
+		return false, err
+	}
+	b.answer(t, d.Hits[0], text)
+	return true, nil
 }
 
 // notHelped counts a miss and offers a person after MaxMisses in a row.
@@ -487,6 +520,16 @@ func (b *Bot) onQuestion(ctx context.Context, t *turn, text string) error {
 	d, err := b.decide(ctx, query, t.lang)
 	if err != nil {
 		return err
+	}
+	if s := stripGreeting(query); d.Kind != corpus.DecisionAnswer && s != query {
+		// "Hallo, wie kündige ich?": the greeting may have drowned the
+		// question. Only a better decision replaces the first, so a
+		// greeting that is part of the question ("hi, ai") stays.
+		if d2, err := b.decide(ctx, s, t.lang); err != nil {
+			return err
+		} else if rank(d2.Kind) > rank(d.Kind) || rank(d2.Kind) == rank(d.Kind) && d2.Score > d.Score {
+			d = d2
+		}
 	}
 	switch d.Kind {
 	case corpus.DecisionAnswer:
@@ -522,6 +565,16 @@ func (b *Bot) onQuestion(ctx context.Context, t *turn, text string) error {
 			Choices: cands, Actions: []string{corpus.ActionHandoff}})
 	}
 	return nil
+}
+
+func rank(k corpus.Decision) int {
+	switch k {
+	case corpus.DecisionAnswer:
+		return 2
+	case corpus.DecisionClarify:
+		return 1
+	}
+	return 0
 }
 
 // topicTitle is a document's display title: its title, else its question.

@@ -138,6 +138,8 @@ func hasAny(ws []string, xs ...string) bool {
 // askedForPerson recognises a request for a human: a short message naming
 // a person ("Mitarbeiter bitte", "agent"), or a request verb with a person
 // ("I want to talk to a person", "Kann ich mit einem Menschen sprechen?").
+// Asking whether the bot is a person ("are you a real person?") is not a
+// request.
 func askedForPerson(ws []string, text string) bool {
 	if !personRequest.MatchString(text) {
 		return false
@@ -145,8 +147,14 @@ func askedForPerson(ws []string, text string) bool {
 	if len(ws) <= 3 {
 		return true
 	}
+	lower := strings.ToLower(text)
+	for _, q := range []string{"are you", "you are", "you're", "bist du", "sind sie", "du bist"} {
+		if strings.Contains(lower, q) {
+			return false
+		}
+	}
 	return hasAny(ws, "sprechen", "reden", "verbinden", "verbinde", "durchstellen", "weiterleiten", "talk", "speak", "connect", "transfer",
-		"chat", "chatten", "kontakt", "contact", "möchte", "will", "want", "need", "brauche", "get", "can", "kann", "könnte", "bitte", "please")
+		"chat", "chatten", "want", "need", "möchte", "will", "brauche", "get")
 }
 
 // stripGreeting removes a leading greeting ("Hallo, ", "Hi there! ") from

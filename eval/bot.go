@@ -50,6 +50,8 @@ type BotReport struct {
 	ClarifiedFirstExpected int       `json:"-"`
 	ClarifiedAnyExpected   int       `json:"-"`
 	Misses                 []BotMiss `json:"-"`
+	// SmallTalkCases lists the cases that got small talk.
+	SmallTalkCases []Case `json:"-"`
 }
 
 // BotMiss is a case the bot answered wrongly.
@@ -124,6 +126,7 @@ func RunBot(ctx context.Context, b Chatter, cases []Case) (BotReport, error) {
 			escalated++
 		default:
 			rep.SmallTalk++
+			rep.SmallTalkCases = append(rep.SmallTalkCases, c)
 		}
 		if c.Escalate && reply.Decision != corpus.DecisionAnswer {
 			oosRight++

@@ -141,6 +141,12 @@ func printBot(io stdio, rep eval.BotReport, asJSON bool, misses int) error {
 		}
 		fmt.Fprintf(io.out, "  wrong answer %s %q expect %v got %s (score %.3f)\n", miss.Case.ID, miss.Case.Query, miss.Case.Expect, miss.Got, miss.Score)
 	}
+	for i, c := range rep.SmallTalkCases {
+		if i >= misses {
+			break
+		}
+		fmt.Fprintf(io.out, "  small talk %s %q expect %v\n", c.ID, c.Query, c.Expect)
+	}
 	return nil
 }
 
