@@ -321,19 +321,6 @@ func TestConversations(t *testing.T) {
 		{"greeting with a question is a question", "de", []step{
 			{in: bot.Input{Text: "Hallo, wie kündige ich meinen Vertrag?"}, decision: corpus.DecisionAnswer, source: "faq-de-kuendigung"},
 		}},
-		{"clarify then choose", "de", []step{
-			{in: bot.Input{Text: "Wie lange dauert die Rufnummernmitnahme?"}, decision: corpus.DecisionClarify,
-				choices: []string{"faq-de-rufnummernmitnahme"}, actions: []string{corpus.ActionHandoff}},
-			{in: bot.Input{Choice: "faq-de-rufnummernmitnahme"}, decision: corpus.DecisionAnswer, source: "faq-de-rufnummernmitnahme"},
-		}},
-		{"clarify then type the number", "de", []step{
-			{in: bot.Input{Text: "Wie lange dauert die Rufnummernmitnahme?"}, decision: corpus.DecisionClarify},
-			{in: bot.Input{Text: "1"}, decision: corpus.DecisionAnswer, source: "faq-de-rufnummernmitnahme"},
-		}},
-		{"a choice that was not offered", "de", []step{
-			{in: bot.Input{Text: "Wie lange dauert die Rufnummernmitnahme?"}, decision: corpus.DecisionClarify},
-			{in: bot.Input{Choice: "faq-en-roaming"}, wantErr: bot.ErrInvalid},
-		}},
 		{"follow-up carries the topic", "de", []step{
 			{in: bot.Input{Text: "Wie kündige ich meinen Vertrag?"}, decision: corpus.DecisionAnswer, source: "faq-de-kuendigung"},
 			{in: bot.Input{Text: "und wie lange dauert das?"}, decision: corpus.DecisionAnswer, source: "faq-de-kuendigung"},
@@ -383,12 +370,12 @@ func TestConversations(t *testing.T) {
 			{in: bot.Input{Text: "no thanks"}, decision: corpus.DecisionNone, contains: "no contact details"},
 		}},
 		{"nothing fits: offer a person, accepted", "en", []step{
-			{in: bot.Input{Text: "What is the capital of France?"}, decision: corpus.DecisionEscalate,
+			{in: bot.Input{Text: "Who painted the Mona Lisa?"}, decision: corpus.DecisionEscalate,
 				actions: []string{corpus.ActionHandoff}, check: noEscalation},
 			{in: bot.Input{Text: "yes please"}, decision: corpus.DecisionEscalate, check: wantEscalation(corpus.ReasonNoMatch, "")},
 		}},
 		{"nothing fits: offer declined", "de", []step{
-			{in: bot.Input{Text: "Was kostet ein Kaffee in Paris?"}, decision: corpus.DecisionEscalate},
+			{in: bot.Input{Text: "Wie backe ich einen Apfelkuchen?"}, decision: corpus.DecisionEscalate},
 			{in: bot.Input{Text: "nein"}, decision: corpus.DecisionNone, check: noEscalation},
 		}},
 		{"handoff button without text", "en", []step{
@@ -402,6 +389,62 @@ func TestConversations(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e.run(t, tt.lang, tt.steps)
+		})
+	}
+}
+
+// wideMargin makes the bot ask back whenever the runner-up is anywhere
+// near the top: the clarify mechanics under test should not hinge on the
+// index's exact scores for one ambiguous word.
+var wideMargin = bot.Config{Margin: 0.3}
+
+// "Sperre" fits a lost phone's SIM lock and the third-party lock alike.
+const ambiguous = "Sperre"
+
+var ambiguousChoices = []string{"faq-de-handy-verloren", "faq-de-drittanbietersperre"}
+
+func TestClarify(t *testing.T) {
+	e := newEnv(t, wideMargin)
+	tests := []struct {
+		name  string
+		steps []step
+	}{
+		{"choose by button", []step{
+			{in: bot.Input{Text: ambiguous}, decision: corpus.DecisionClarify, choices: ambiguousChoices,
+				contains: "Welche meinen Sie", actions: []string{corpus.ActionHandoff}},
+			{in: bot.Input{Choice: "faq-de-drittanbietersperre"}, decision: corpus.DecisionAnswer, source: "faq-de-drittanbietersperre",
+				check: func(t *testing.T, e *env, conv string) {
+					msgs, _ := e.st.LastMessages(context.Background(), conv, 2)
+					if msgs[0].Text != "Ich meine: Drittanbietersperre einrichten" {
+						t.Errorf("visitor message %q; want the chosen title", msgs[0].Text)
+					}
+				}},
+		}},
+		{"choose by number", []step{
+			{in: bot.Input{Text: ambiguous}, decision: corpus.DecisionClarify},
+			{in: bot.Input{Text: "2"}, decision: corpus.DecisionAnswer, source: "faq-de-drittanbietersperre"},
+		}},
+		{"choose by title", []step{
+			{in: bot.Input{Text: ambiguous}, decision: corpus.DecisionClarify},
+			{in: bot.Input{Text: "Drittanbietersperre einrichten"}, decision: corpus.DecisionAnswer, source: "faq-de-drittanbietersperre"},
+		}},
+		{"none of them", []step{
+			{in: bot.Input{Text: ambiguous}, decision: corpus.DecisionClarify},
+			{in: bot.Input{Text: "nein"}, decision: corpus.DecisionNone, actions: []string{corpus.ActionHandoff}},
+			{in: bot.Input{Text: "ja"}, decision: corpus.DecisionEscalate, check: wantEscalation(corpus.ReasonNoMatch, "")},
+		}},
+		{"a new question instead", []step{
+			{in: bot.Input{Text: ambiguous}, decision: corpus.DecisionClarify},
+			{in: bot.Input{Text: "Wie kündige ich meinen Vertrag?"}, decision: corpus.DecisionAnswer, source: "faq-de-kuendigung"},
+		}},
+		{"a choice that was not offered", []step{
+			{in: bot.Input{Text: ambiguous}, decision: corpus.DecisionClarify},
+			{in: bot.Input{Choice: "faq-en-roaming"}, wantErr: bot.ErrInvalid},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e.run(t, "de", tt.steps)
 		})
 	}
 }
@@ -487,12 +530,12 @@ func TestHostileInput(t *testing.T) {
 
 func TestRestartKeepsState(t *testing.T) {
 	ctx := context.Background()
-	e := newEnv(t, bot.Config{})
+	e := newEnv(t, wideMargin)
 	conv, _, err := e.bot.Start(ctx, "de")
 	if err != nil {
 		t.Fatal(err)
 	}
-	msgs, err := e.bot.Handle(ctx, conv.ID, bot.Input{Text: "Wie lange dauert die Rufnummernmitnahme?"})
+	msgs, err := e.bot.Handle(ctx, conv.ID, bot.Input{Text: ambiguous})
 	if err != nil || msgs[1].Decision != corpus.DecisionClarify {
 		t.Fatalf("got %+v, %v; want a clarify", msgs, err)
 	}
@@ -672,7 +715,7 @@ func TestDecide(t *testing.T) {
 	}{
 		{"Wie kündige ich meinen Vertrag?", "de", corpus.DecisionAnswer, "faq-de-kuendigung"},
 		{"How do I reset my password?", "", corpus.DecisionAnswer, "faq-en-reset-password"},
-		{"What is the capital of France?", "en", corpus.DecisionEscalate, ""},
+		{"Who painted the Mona Lisa?", "en", corpus.DecisionEscalate, ""},
 		{"!!!", "en", corpus.DecisionEscalate, ""},
 	}
 	for _, tt := range tests {
