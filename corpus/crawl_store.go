@@ -317,7 +317,8 @@ func (s *Store) RecordCrawl(ctx context.Context, source string, run int64, resul
 	}
 	// Documents the crawler brought back (PrepareCrawled published them)
 	// are no longer its to bring back.
-	if _, err := tx.ExecContext(ctx, `DELETE FROM crawl_retired WHERE doc_id IN (SELECT id FROM documents WHERE status = 'published')`); err != nil {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM crawl_retired WHERE EXISTS (SELECT 1 FROM documents d
+		WHERE d.id = crawl_retired.doc_id AND d.status = 'published')`); err != nil {
 		return nil, fmt.Errorf("record crawl of %s: %w", source, err)
 	}
 	slices.Sort(orphans)

@@ -42,7 +42,8 @@ type Crawler struct {
 	// the per-host concurrency of each source limits further.
 	Workers int
 	// BatchSize is how many fetch results are written per transaction
-	// (default 64): a killed crawl refetches at most that many.
+	// (default 256; results are also written every 250ms): a killed
+	// crawl refetches at most that many.
 	BatchSize int
 	// Progress, if set, is called from time to time and at the end.
 	Progress func(Progress)
@@ -220,7 +221,7 @@ func (r *run) loop(ctx context.Context, st *Stats) error {
 	}
 	batchSize := r.c.BatchSize
 	if batchSize <= 0 {
-		batchSize = 64
+		batchSize = 256
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -28,7 +28,7 @@ import (
 // Discourse-shaped forum under /forum. It answers conditional requests
 // with 304 like a well-behaved server and counts every request.
 type fixtureSite struct {
-	t     *testing.T
+	t     testing.TB
 	srv   *httptest.Server
 	forum *fakeForum
 
@@ -38,11 +38,12 @@ type fixtureSite struct {
 	gone     map[string]bool   // paths answering 410
 	override map[string]string // path -> body replacing the file
 	onReq    func(path string)
+	genN     int // pages of the generated site under /gen/
 }
 
-func newFixtureSite(t *testing.T) *fixtureSite {
+func newFixtureSite(t testing.TB) *fixtureSite {
 	t.Helper()
-	s := &fixtureSite{t: t, requests: map[string]int{}, gone: map[string]bool{}, override: map[string]string{}, forum: newFakeForum()}
+	s := &fixtureSite{t: t, requests: map[string]int{}, gone: map[string]bool{}, override: map[string]string{}, forum: newFakeForum(), genN: genPages}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.srv.Close)
 	return s
@@ -180,7 +181,7 @@ func serveConditional(w http.ResponseWriter, r *http.Request, data []byte) {
 // serveGenerated serves a site of n linked pages: /gen/index.html links
 // to /gen/p/0.html ... and each page links to its neighbours.
 func (s *fixtureSite) serveGenerated(w http.ResponseWriter, r *http.Request) {
-	n := genPages
+	n := s.genN
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	if r.URL.Path == "/gen/sitemap.xml" {
 		var b strings.Builder
@@ -203,7 +204,7 @@ func (s *fixtureSite) serveGenerated(w http.ResponseWriter, r *http.Request) {
 
 // genPages is the size of the generated site in tests (benchmarks set
 // their own).
-var genPages = 300
+const genPages = 300
 
 var genTopics = []string{"Rechnung", "Vertrag", "Router", "Roaming", "eSIM", "Tarif", "Kündigung", "Störung"}
 
