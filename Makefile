@@ -44,6 +44,12 @@ bench:
 	$(BENCH_ENV) $(GO) test -run '^$$' -bench 'Search' -benchtime $(BENCH_QUERIES)x -timeout 60m ./index/
 	$(BENCH_ENV) $(GO) test -run '^$$' -bench 'Import' -benchtime 1x -timeout 60m ./index/
 	$(GO) test -run '^$$' -bench 'Search$$/n=100k/dim=384' -benchtime $(BENCH_QUERIES)x -timeout 60m ./index/vecindex/
+	$(MAKE) bench-crawl
+
+.PHONY: bench-crawl
+## bench-crawl: crawl a 10,000-page loopback site and recrawl it unchanged; see docs/crawl.md
+bench-crawl:
+	$(GO) test -run '^$$' -bench 'Crawl' -benchtime 1x -timeout 30m ./corpus/crawl/
 
 ## lint: vet plus formatting check
 lint:
