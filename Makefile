@@ -3,7 +3,7 @@ GO        ?= go
 DATA      ?= data
 EVAL_DIR  ?= ../shared/eval
 SUITES    ?= covid-de covid-en clinc150 banking77
-MODES     ?= bm25,vector,hybrid
+MODES     ?= bm25,vector,hybrid,bot
 BENCH_QUERIES ?= 1000
 BENCH_SIZES   ?= 1000,10000,22500
 BENCH_IMPORT_SIZES ?= 10000
@@ -27,7 +27,7 @@ test: deps-test
 deps-test:
 	@true
 
-## eval: retrieval figures on the dev suites for every mode
+## eval: retrieval figures for every mode and the bot's decisions (mode bot, docs/bot.md) on the dev suites
 eval:
 	@for s in $(SUITES); do \
 		$(GO) run ./cmd/sofort eval --corpus $(EVAL_DIR)/$$s/corpus.jsonl --cases $(EVAL_DIR)/$$s/dev.jsonl --mode $(MODES) || exit 1; \
