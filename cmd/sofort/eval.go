@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -18,14 +19,8 @@ func cmdEval(ctx context.Context, args []string, io stdio) error {
 	corpusPath := fs.String("corpus", "", "documents to import (JSONL, CSV or Markdown dir)")
 	casesPath := fs.String("cases", "", "questions with expected documents (JSONL)")
 	mode := fs.String("mode", "hybrid", "ranking: bm25, vector or hybrid, or bot (the conversation engine's decisions); several comma-separated in text mode")
-	def := bot.DefaultConfig()
-	botCfg := def
-	fs.Float64Var(&botCfg.AnswerThreshold, "answer-threshold", def.AnswerThreshold, "bot mode: fused score needed to answer (FAQ-style documents)")
-	fs.Float64Var(&botCfg.ClarifyThreshold, "clarify-threshold", def.ClarifyThreshold, "bot mode: fused score needed to offer choices (FAQ-style documents)")
-	fs.Float64Var(&botCfg.Margin, "margin", def.Margin, "bot mode: lead over the second hit needed to answer (FAQ-style documents)")
-	fs.Float64Var(&botCfg.IntentAnswerThreshold, "intent-answer-threshold", def.IntentAnswerThreshold, "bot mode: answer threshold for documents with many phrasings")
-	fs.Float64Var(&botCfg.IntentClarifyThreshold, "intent-clarify-threshold", def.IntentClarifyThreshold, "bot mode: clarify threshold for documents with many phrasings")
-	fs.Float64Var(&botCfg.IntentMargin, "intent-margin", def.IntentMargin, "bot mode: margin for documents with many phrasings")
+	botCfg := bot.DefaultConfig()
+	addBotFlags(fs, &botCfg)
 	asJSON := fs.Bool("json", false, "print one JSON object instead of text")
 	misses := fs.Int("misses", 0, "also print up to `N` cases answered wrongly (text mode)")
 	rest, err := parse(fs, args)
@@ -122,6 +117,17 @@ func printRetrieval(io stdio, rep eval.RetrievalReport, asJSON bool, misses int)
 		fmt.Fprintf(io.out, "  miss %s %q expect %v got %v (rank %d)\n", miss.Case.ID, miss.Case.Query, miss.Case.Expect, miss.Got, miss.Rank)
 	}
 	return nil
+}
+
+// addBotFlags registers the bot's decision thresholds (docs/bot.md) on fs,
+// defaulting to cfg's values; serve and eval share them.
+func addBotFlags(fs *flag.FlagSet, cfg *bot.Config) {
+	fs.Float64Var(&cfg.AnswerThreshold, "answer-threshold", cfg.AnswerThreshold, "bot: final fused score needed to answer from an FAQ-style document")
+	fs.Float64Var(&cfg.ClarifyThreshold, "clarify-threshold", cfg.ClarifyThreshold, "bot: score needed to offer choices instead of a person (FAQ-style)")
+	fs.Float64Var(&cfg.Margin, "margin", cfg.Margin, "bot: lead over the second hit needed to answer (FAQ-style)")
+	fs.Float64Var(&cfg.IntentAnswerThreshold, "intent-answer-threshold", cfg.IntentAnswerThreshold, "bot: answer threshold for documents with many phrasings (intent-style)")
+	fs.Float64Var(&cfg.IntentClarifyThreshold, "intent-clarify-threshold", cfg.IntentClarifyThreshold, "bot: clarify threshold for intent-style documents")
+	fs.Float64Var(&cfg.IntentMargin, "intent-margin", cfg.IntentMargin, "bot: margin for intent-style documents")
 }
 
 // modeBot is the eval mode that runs the conversation engine.
