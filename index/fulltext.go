@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
+	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 
 	"github.com/sofort-chat/sofort/corpus"
@@ -151,15 +154,14 @@ func ftDoc(d *corpus.Document, lang string) map[string]any {
 }
 
 type ftHit struct {
-	ID     string
-	Score  float64
-	Fields []string // fields with a matching term
+	ID    string
+	Score float64
 }
 
-// search runs the question against every text field, analysed as lang
+// ftQuery is the question against every text field, analysed as lang
 // (both analyzers when lang is unknown), optionally only over documents in
 // filterLang.
-func (f *fulltext) search(ctx context.Context, text, lang, filterLang string, boosts FieldBoosts, n int) ([]ftHit, error) {
+func ftQuery(text, lang, filterLang string, boosts FieldBoosts) query.Query {
 	langs := []string{lang}
 	if lang == "" {
 		langs = []string{"de", "en"}
@@ -185,24 +187,81 @@ func (f *fulltext) search(ctx context.Context, text, lang, filterLang string, bo
 		tq.SetField("lang")
 		q = bleve.NewConjunctionQuery(q, tq)
 	}
-	req := bleve.NewSearchRequestOptions(q, n, 0, false)
-	req.IncludeLocations = true
-	// Ties are common on short fields; without a second key their order
-	// is random from run to run.
-	req.SortBy([]string{"-_score", "_id"})
+	return q
+}
+
+// search returns the n best documents for the question, best first, ties
+// broken by id. Which fields matched is left to matchedFields, for the few
+// hits that need it: asking Bleve for term locations here costs about as
+// much as the search itself.
+//
+// Sorting by score alone is Bleve's fast path; sorting by score and id
+// makes it load every candidate's id. So it fetches a few more hits than
+// asked, sorted by score (ties in index order), and breaks ties by id
+// itself. That gives exactly the score-and-id order whenever the last hit
+// fetched scores below the n-th: every document tied with a kept one is
+// then among those fetched. Otherwise (a tie group straddles the cut-off)
+// it asks again with Bleve's id sort.
+func (f *fulltext) search(ctx context.Context, text, lang, filterLang string, boosts FieldBoosts, n int) ([]ftHit, error) {
+	q := ftQuery(text, lang, filterLang, boosts)
+	fetch := n + n/2 + 1
+	req := bleve.NewSearchRequestOptions(q, fetch, 0, false)
 	res, err := f.idx.SearchInContext(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("full-text search: %w", err)
 	}
-	out := make([]ftHit, 0, len(res.Hits))
+	hits := res.Hits
+	sortHits(hits)
+	if len(hits) == fetch && hits[len(hits)-1].Score >= hits[n-1].Score {
+		req := bleve.NewSearchRequestOptions(q, n, 0, false)
+		req.SortBy([]string{"-_score", "_id"})
+		if res, err = f.idx.SearchInContext(ctx, req); err != nil {
+			return nil, fmt.Errorf("full-text search: %w", err)
+		}
+		hits = res.Hits
+	}
+	out := make([]ftHit, 0, min(n, len(hits)))
+	for _, h := range hits[:min(n, len(hits))] {
+		out = append(out, ftHit{ID: h.ID, Score: h.Score})
+	}
+	return out, nil
+}
+
+func sortHits(hits search.DocumentMatchCollection) {
+	slices.SortFunc(hits, func(a, b *search.DocumentMatch) int {
+		if a.Score != b.Score {
+			if a.Score > b.Score {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+}
+
+// matchedFields returns, for each of ids that the question matches, the
+// text fields holding a matching term: the same query, restricted to ids,
+// with term locations.
+func (f *fulltext) matchedFields(ctx context.Context, text, lang string, boosts FieldBoosts, ids []string) (map[string][]string, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	q := bleve.NewConjunctionQuery(bleve.NewDocIDQuery(ids), ftQuery(text, lang, "", boosts))
+	req := bleve.NewSearchRequestOptions(q, len(ids), 0, false)
+	req.IncludeLocations = true
+	res, err := f.idx.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("full-text fields: %w", err)
+	}
+	out := make(map[string][]string, len(res.Hits))
 	for _, h := range res.Hits {
-		fh := ftHit{ID: h.ID, Score: h.Score}
+		var fields []string
 		for _, f := range textFields {
 			if len(h.Locations[f]) > 0 {
-				fh.Fields = append(fh.Fields, f)
+				fields = append(fields, f)
 			}
 		}
-		out = append(out, fh)
+		out[h.ID] = fields
 	}
 	return out, nil
 }

@@ -222,16 +222,17 @@ func (x *Index) openParts(ctx context.Context) error {
 		}
 		dim = len(v[0])
 	}
-	vec, err := openVectors(x.vecPath(), dim)
+	// Languages first: the vector index keeps each passage's language.
+	if b, err := os.ReadFile(x.langPath()); err == nil {
+		_ = json.Unmarshal(b, &x.lang)
+	}
+	vec, err := openVectors(x.vecPath(), dim, x.docLang)
 	if err != nil {
 		return err
 	}
 	x.vec = vec
 	x.st.Embedder = emb.Name()
 	x.st.Dim = dim
-	if b, err := os.ReadFile(x.langPath()); err == nil {
-		_ = json.Unmarshal(b, &x.lang)
-	}
 	x.loadPhrase()
 	x.setPhrase(x.phr)
 	return nil
@@ -294,6 +295,9 @@ func (x *Index) DocLang(id string) string {
 	defer x.mu.RUnlock()
 	return x.lang[id]
 }
+
+// docLang is DocLang for callers holding x.mu.
+func (x *Index) docLang(id string) string { return x.lang[id] }
 
 // detectLang picks a document's language: its own field, else detection
 // over its text, else "" (the language-neutral analysis).

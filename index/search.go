@@ -7,11 +7,13 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/sofort-chat/sofort/corpus"
 	"github.com/sofort-chat/sofort/index/analyze"
+	"github.com/sofort-chat/sofort/index/phrase"
 	"github.com/sofort-chat/sofort/internal/langdetect"
 )
 
@@ -137,28 +139,47 @@ func (x *Index) Search(ctx context.Context, q Query) ([]Hit, error) {
 		}
 		return c
 	}
+	// Full-text and vector retrieval are independent: run them on both
+	// cores, and merge in a fixed order so the result does not depend on
+	// which finished first.
+	var (
+		ftHits []ftHit
+		ftErr  error
+		wg     sync.WaitGroup
+	)
 	if q.Mode != ModeVector {
-		hits, err := x.ft.search(ctx, text, lang, q.Lang, x.opt.Boosts, f.Candidates)
-		if err != nil {
-			return nil, err
-		}
-		for i, h := range hits {
-			c := get(h.ID)
-			c.bm25, c.bRank, c.fields = h.Score, i+1, h.Fields
-		}
+		wg.Go(func() {
+			ftHits, ftErr = x.ft.search(ctx, text, lang, q.Lang, x.opt.Boosts, f.Candidates)
+		})
+	}
+	var vHits []vecHit
+	var vErr error
+	if q.Mode != ModeBM25 {
+		vHits, vErr = x.vectorSearch(ctx, f, text, lang, q.Lang)
+	}
+	var phr []phrase.Scored
+	if q.Mode == ModeHybrid && x.phr != nil {
+		phr = x.phr.Score(lang, text, f.PhraseK)
+	}
+	wg.Wait()
+	if ftErr != nil {
+		return nil, ftErr
+	}
+	if vErr != nil {
+		return nil, vErr
+	}
+	for i, h := range ftHits {
+		c := get(h.ID)
+		c.bm25, c.bRank = h.Score, i+1
 	}
 	if q.Mode != ModeBM25 {
-		if err := x.vectorCandidates(ctx, f, text, lang, q.Lang, get, cands); err != nil {
-			return nil, err
-		}
+		foldVectorHits(f, vHits, get, cands)
 	}
-	if q.Mode == ModeHybrid && x.phr != nil {
-		for _, s := range x.phr.Score(lang, text, f.PhraseK) {
-			if s.DocID == backgroundID || q.Lang != "" && x.lang[s.DocID] != q.Lang {
-				continue
-			}
-			get(s.DocID).phrase = s.P
+	for _, s := range phr {
+		if s.DocID == backgroundID || q.Lang != "" && x.lang[s.DocID] != q.Lang {
+			continue
 		}
+		get(s.DocID).phrase = s.P
 	}
 	list := make([]*cand, 0, len(cands))
 	for _, c := range cands {
@@ -174,43 +195,81 @@ func (x *Index) Search(ctx context.Context, q Query) ([]Hit, error) {
 	if len(list) > q.K {
 		list = list[:q.K]
 	}
+	return x.hits(ctx, list, text, lang)
+}
+
+// hits loads the documents of the final candidates (in one store query
+// when the store can) and the fields that matched, and builds the hits.
+func (x *Index) hits(ctx context.Context, list []*cand, text, lang string) ([]Hit, error) {
+	ids := make([]string, len(list))
+	var ftIDs []string
+	for i, c := range list {
+		ids[i] = c.id
+		if c.bRank > 0 {
+			ftIDs = append(ftIDs, c.id)
+		}
+	}
+	fields, err := x.ft.matchedFields(ctx, text, lang, x.opt.Boosts, ftIDs)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range list {
+		c.fields = fields[c.id]
+	}
+	var docs map[string]corpus.Document
+	if mg, ok := x.src.(manyGetter); ok {
+		if docs, err = mg.GetMany(ctx, ids); err != nil {
+			return nil, fmt.Errorf("load hits: %w", err)
+		}
+	}
+	hc := x.newHitContext(text, lang)
 	out := make([]Hit, 0, len(list))
 	for _, c := range list {
-		h, err := x.hit(ctx, c, text, lang)
-		if errors.Is(err, corpus.ErrNotFound) {
-			// Indexed but gone from the store: the next Sync drops it.
+		var d corpus.Document
+		if docs != nil {
+			var ok bool
+			if d, ok = docs[c.id]; !ok {
+				// Indexed but gone from the store: the next Sync drops it.
+				continue
+			}
+		} else if d, err = x.src.Get(ctx, c.id); errors.Is(err, corpus.ErrNotFound) {
 			continue
+		} else if err != nil {
+			return nil, fmt.Errorf("load hit %s: %w", c.id, err)
 		}
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, h)
+		out = append(out, x.hit(ctx, c, d, hc))
 	}
 	return out, nil
 }
 
-// vectorCandidates embeds the question, collects the nearest passages and
-// folds them into per-document candidates: the best question-side passage
-// and the best answer-side passage each count.
-func (x *Index) vectorCandidates(ctx context.Context, f FusionOptions, text, lang, filterLang string, get func(string) *cand, cands map[string]*cand) error {
+// manyGetter is the optional batch read of a Source (corpus.Store has it).
+type manyGetter interface {
+	GetMany(ctx context.Context, ids []string) (map[string]corpus.Document, error)
+}
+
+// vectorSearch embeds the question and returns the nearest passages,
+// only those of documents in filterLang unless it is "".
+func (x *Index) vectorSearch(ctx context.Context, f FusionOptions, text, lang, filterLang string) ([]vecHit, error) {
 	vecs, err := x.emb.Embed(ctx, lang, []string{text})
 	if err != nil {
-		return fmt.Errorf("%w: embed question: %w", ErrEmbedder, err)
+		return nil, fmt.Errorf("%w: embed question: %w", ErrEmbedder, err)
 	}
 	if len(vecs) != 1 {
-		return fmt.Errorf("%w: %s returned %d vectors for one question", ErrEmbedder, x.emb.Name(), len(vecs))
+		return nil, fmt.Errorf("%w: %s returned %d vectors for one question", ErrEmbedder, x.emb.Name(), len(vecs))
 	}
 	if err := checkDims(x.emb.Name(), x.st.Dim, vecs); err != nil {
-		return err
+		return nil, err
 	}
 	if !normalize(vecs[0]) {
-		return nil
+		return nil, nil
 	}
-	var filter func(string) bool
-	if filterLang != "" {
-		filter = func(doc string) bool { return x.lang[doc] == filterLang }
-	}
-	hits := x.vec.search(vecs[0], f.Passages, filter)
+	return x.vec.search(vecs[0], f.Passages, filterLang), nil
+}
+
+// foldVectorHits folds the nearest passages into per-document candidates:
+// the best question-side passage and the best answer-side passage each
+// count.
+func foldVectorHits(f FusionOptions, hits []vecHit, get func(string) *cand, cands map[string]*cand) {
 	rank := 0
 	for _, h := range hits {
 		doc := docOfPassage(h.PassageID)
@@ -243,7 +302,6 @@ func (x *Index) vectorCandidates(ctx context.Context, f FusionOptions, text, lan
 	for _, c := range cands {
 		c.vector = f.combineVector(c)
 	}
-	return nil
 }
 
 func isQuestionSide(field string) bool {
@@ -344,18 +402,27 @@ func (f FusionOptions) score(m Mode, c *cand) float64 {
 	return 1 / (1 + math.Exp(-z))
 }
 
-// hit loads the document and builds its snippet.
-func (x *Index) hit(ctx context.Context, c *cand, text, lang string) (Hit, error) {
-	d, err := x.src.Get(ctx, c.id)
-	if err != nil {
-		return Hit{}, fmt.Errorf("load hit %s: %w", c.id, err)
+// hitContext is what every hit of one search shares: the question's
+// terms and prefixes, analysed once, and the words already tested for a
+// match by language.
+type hitContext struct {
+	qterms map[string]bool
+	prefix func(string) int
+	match  map[[2]string]bool // (language, word) → one of its terms is a question term
+}
+
+func (x *Index) newHitContext(text, lang string) *hitContext {
+	hc := &hitContext{qterms: map[string]bool{}, prefix: newPrefixMatcher(text), match: map[[2]string]bool{}}
+	for _, t := range x.an.Terms(lang, text) {
+		hc.qterms[t] = true
 	}
+	return hc
+}
+
+// hit builds a hit's snippet and fields from its document.
+func (x *Index) hit(ctx context.Context, c *cand, d corpus.Document, hc *hitContext) Hit {
 	h := Hit{DocID: c.id, Score: c.score, Doc: d, BM25: c.bm25, Vector: c.vector, Phrase: c.phrase}
 	h.Rank.BM25, h.Rank.Vector = c.bRank, c.vRank
-	qterms := map[string]bool{}
-	for _, t := range x.an.Terms(lang, text) {
-		qterms[t] = true
-	}
 	dl := x.lang[c.id]
 	h.Fields = append(h.Fields, c.fields...)
 	ptext, pfield := "", ""
@@ -367,13 +434,13 @@ func (x *Index) hit(ctx context.Context, c *cand, text, lang string) (Hit, error
 	}
 	if ptext == "" || isQuestionSide(pfield) {
 		// Show the answer, not the question the visitor already asked.
-		if p := bestAnswerPassage(&d, newPrefixMatcher(text)); p.Text != "" {
+		if p := bestAnswerPassage(&d, hc.prefix); p.Text != "" {
 			ptext, pfield = p.Text, p.Field
 		}
 	}
 	h.PassageField = pfield
-	h.Snippet, h.Highlights = x.snippet(ptext, dl, qterms)
-	return h, nil
+	h.Snippet, h.Highlights = x.snippet(ptext, dl, hc)
+	return h
 }
 
 func contains(xs []string, s string) bool {
@@ -409,7 +476,7 @@ const snippetBytes = 240
 
 // snippet cuts a window of about snippetBytes around the first matching
 // word and reports where the matching words are.
-func (x *Index) snippet(text, lang string, q map[string]bool) (string, [][2]int) {
+func (x *Index) snippet(text, lang string, hc *hitContext) (string, [][2]int) {
 	if text == "" {
 		return "", nil
 	}
@@ -431,11 +498,19 @@ func (x *Index) snippet(text, lang string, q map[string]bool) (string, [][2]int)
 	}
 	var marks []span
 	for _, w := range words {
-		for _, t := range x.an.Terms(lang, text[w.s:w.e]) {
-			if q[t] {
-				marks = append(marks, w)
-				break
+		key := [2]string{lang, text[w.s:w.e]}
+		m, ok := hc.match[key]
+		if !ok {
+			for _, t := range x.an.Terms(lang, key[1]) {
+				if hc.qterms[t] {
+					m = true
+					break
+				}
 			}
+			hc.match[key] = m
+		}
+		if m {
+			marks = append(marks, w)
 		}
 	}
 	from := 0

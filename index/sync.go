@@ -226,7 +226,7 @@ func (x *Index) refit(ctx context.Context) error {
 	if err := removeVectors(x.vecPath()); err != nil {
 		return err
 	}
-	vec, err := openVectors(x.vecPath(), emb.Dim())
+	vec, err := openVectors(x.vecPath(), emb.Dim(), x.docLang)
 	if err != nil {
 		return err
 	}
@@ -294,7 +294,7 @@ func (x *Index) apply(ctx context.Context, docs []corpus.Document) (SyncReport, 
 		if err := checkDims(x.emb.Name(), x.st.Dim, vecs); err != nil {
 			return rep, err
 		}
-		if err := x.vec.add(ctx, ps, vecs); err != nil {
+		if err := x.vec.add(ctx, ps, vecs, lang); err != nil {
 			return rep, err
 		}
 		rep.Embedded += len(ps)

@@ -23,9 +23,10 @@ type vectors struct {
 	db   *chromem.DB
 	col  *chromem.Collection
 
-	mu    sync.RWMutex
-	idx   *vecindex.Index
-	byDoc map[string][]string // document id → its passage ids
+	mu     sync.RWMutex
+	idx    *vecindex.Index
+	byDoc  map[string][]string // document id → its passage ids
+	labels map[string]uint32   // language → vecindex label, for the language filter
 }
 
 // errNoEmbed guards against chromem-go's default of calling OpenAI when a
@@ -34,7 +35,10 @@ func errNoEmbed(context.Context, string) ([]float32, error) {
 	return nil, errors.New("sofort computes embeddings itself; chromem-go must not")
 }
 
-func openVectors(path string, dim int) (*vectors, error) {
+// openVectors opens the store at path; langOf gives a stored document's
+// language, which the search structure keeps per passage for the language
+// filter.
+func openVectors(path string, dim int, langOf func(docID string) string) (*vectors, error) {
 	db, err := chromem.NewPersistentDB(path, false)
 	if err != nil {
 		return nil, fmt.Errorf("open vector store %s: %w", path, err)
@@ -43,15 +47,15 @@ func openVectors(path string, dim int) (*vectors, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open vector collection in %s: %w", path, err)
 	}
-	v := &vectors{path: path, db: db, col: col, byDoc: map[string][]string{}}
-	if err := v.load(dim); err != nil {
+	v := &vectors{path: path, db: db, col: col, byDoc: map[string][]string{}, labels: map[string]uint32{}}
+	if err := v.load(dim, langOf); err != nil {
 		return nil, err
 	}
 	return v, nil
 }
 
 // load fills the search structure from the persisted collection.
-func (v *vectors) load(dim int) error {
+func (v *vectors) load(dim int, langOf func(string) string) error {
 	n := v.col.Count()
 	v.idx = vecindex.New(dim)
 	if n == 0 {
@@ -64,14 +68,28 @@ func (v *vectors) load(dim int) error {
 	if err != nil {
 		return fmt.Errorf("load vectors from %s: %w", v.path, err)
 	}
+	v.idx.Grow(len(all))
 	for _, r := range all {
-		if err := v.idx.Add(r.ID, r.Embedding); err != nil {
+		doc := docOfPassage(r.ID)
+		if err := v.idx.AddLabel(r.ID, r.Embedding, v.label(langOf(doc))); err != nil {
 			return fmt.Errorf("load vectors from %s: %w", v.path, err)
 		}
-		doc := docOfPassage(r.ID)
 		v.byDoc[doc] = append(v.byDoc[doc], r.ID)
 	}
 	return nil
+}
+
+// label returns the vecindex label of a language, assigning the next
+// free one to a language not seen before. Labels live in memory only:
+// they are rebuilt from the languages on every open. v.mu must be held
+// for writing, or v not yet shared.
+func (v *vectors) label(lang string) uint32 {
+	l, ok := v.labels[lang]
+	if !ok {
+		l = uint32(len(v.labels))
+		v.labels[lang] = l
+	}
+	return l
 }
 
 func docOfPassage(pid string) string {
@@ -101,7 +119,8 @@ func (v *vectors) removeDoc(ctx context.Context, docID string) error {
 
 // add stores passages with their vectors; zero vectors (texts without any
 // feature) are skipped, as they can match nothing.
-func (v *vectors) add(ctx context.Context, ps []Passage, vecs [][]float32) error {
+// All passages are in language lang.
+func (v *vectors) add(ctx context.Context, ps []Passage, vecs [][]float32, lang string) error {
 	docs := make([]chromem.Document, 0, len(ps))
 	for i, p := range ps {
 		if !normalize(vecs[i]) {
@@ -122,8 +141,10 @@ func (v *vectors) add(ctx context.Context, ps []Passage, vecs [][]float32) error
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	label := v.label(lang)
+	v.idx.Grow(len(docs))
 	for _, d := range docs {
-		if err := v.idx.Add(d.ID, d.Embedding); err != nil {
+		if err := v.idx.AddLabel(d.ID, d.Embedding, label); err != nil {
 			return fmt.Errorf("index vectors: %w", err)
 		}
 		v.byDoc[d.Metadata["doc"]] = append(v.byDoc[d.Metadata["doc"]], d.ID)
@@ -136,13 +157,16 @@ type vecHit struct {
 	Score     float32
 }
 
-func (v *vectors) search(q []float32, k int, filter func(docID string) bool) []vecHit {
-	var f func(string) bool
-	if filter != nil {
-		f = func(key string) bool { return filter(docOfPassage(key)) }
-	}
+// search returns the k passages nearest to q, only those of documents in
+// language lang unless lang is "".
+func (v *vectors) search(q []float32, k int, lang string) []vecHit {
 	v.mu.RLock()
-	hits := v.idx.Search(q, k, f)
+	var hits []vecindex.Hit
+	if lang == "" {
+		hits = v.idx.Search(q, k, nil)
+	} else if l, ok := v.labels[lang]; ok {
+		hits = v.idx.SearchLabel(q, k, l)
+	}
 	v.mu.RUnlock()
 	out := make([]vecHit, len(hits))
 	for i, h := range hits {

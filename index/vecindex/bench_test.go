@@ -59,7 +59,7 @@ func (sb *searchBench) run(b *testing.B) {
 	for i := 0; b.Loop(); i++ {
 		q := sb.queries[i%len(sb.queries)]
 		t0 := time.Now()
-		_, r := sb.x.search(q, 10, nil)
+		_, r := sb.x.search(q, 10, noLabel, nil)
 		durs = append(durs, time.Since(t0))
 		rescored += r
 	}

@@ -1,6 +1,11 @@
 package vecindex
 
-import "math/bits"
+import (
+	"math"
+	"math/bits"
+)
+
+var minusInf = float32(math.Inf(-1))
 
 // queryBits is how finely the rotated query is quantised, and queryStep
 // the matching quantiser spacing in standard deviations. The rounding
@@ -21,7 +26,10 @@ const scanBlock = 256
 // cosine with the query into ub[i-lo], and keeps in lbs (a min-heap of at
 // most k values) the k largest lower bounds: the k-th of those is a score
 // the true k-th best result reaches with high probability.
-func (x *Index) scanRange(q *query, lo, hi, k int, ub []float32, lbs []float32) []float32 {
+//
+// With a label (not noLabel), vectors with another label get an upper
+// bound of -Inf and no lower bound, so they are never candidates.
+func (x *Index) scanRange(q *query, lo, hi, k int, label int64, ub []float32, lbs []float32) []float32 {
 	w := x.words
 	lo2, delta2, sum := q.lo2, q.delta2, q.sum
 	epsData, epsQuery := q.epsData, q.epsQuery
@@ -34,6 +42,28 @@ func (x *Index) scanRange(q *query, lo, hi, k int, ub []float32, lbs []float32) 
 		u := ub[b-lo : e-lo]
 		u = u[:len(meta)]
 		s = s[:len(meta)]
+		if label != noLabel {
+			labels := x.label[b:e]
+			labels = labels[:len(meta)]
+			want := uint32(label)
+			for i := range meta {
+				if labels[i] != want {
+					u[i] = minusInf
+					continue
+				}
+				m := &meta[i]
+				est := (lo2*float32(m.ones) + delta2*float32(s[i]) - sum) * m.scale
+				eps := epsData*m.epsUnit + epsQuery*m.invF
+				u[i] = est + eps
+				if lb := est - eps; len(lbs) < k {
+					lbs = pushMin(lbs, lb)
+				} else if lb > lbs[0] {
+					lbs[0] = lb
+					siftDownMin(lbs, 0)
+				}
+			}
+			continue
+		}
 		for i := range meta {
 			m := &meta[i]
 			est := (lo2*float32(m.ones) + delta2*float32(s[i]) - sum) * m.scale

@@ -89,6 +89,7 @@ type Index struct {
 	vecs  []float32        // slot*dim: normalised vectors for exact scores
 	codes []uint64         // slot*words: sign bits of the rotated vector
 	meta  []vecMeta        // slot: per-vector estimator constants
+	label []uint32         // slot: the label SearchLabel filters on
 
 	keyBytes int // total length of the keys held, for Bytes
 
@@ -144,17 +145,41 @@ func (x *Index) Bytes() int {
 		stringHeader = 16
 		mapEntry     = 48 // key header, value, hash and bucket overhead
 	)
-	n := cap(x.vecs)*4 + cap(x.codes)*8 + cap(x.meta)*16 + cap(x.keys)*stringHeader
+	n := cap(x.vecs)*4 + cap(x.codes)*8 + cap(x.meta)*16 + cap(x.label)*4 + cap(x.keys)*stringHeader
 	n += x.keyBytes + (len(x.pos)+len(x.zero))*mapEntry
 	n += len(x.rot.signs) * x.rot.pdim * 8
 	return n
 }
 
+// Grow makes room for n more vectors, so adding many (loading a stored
+// index) does not copy the flat arrays again and again as they grow.
+func (x *Index) Grow(n int) {
+	if n <= 0 {
+		return
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.keys = slices.Grow(x.keys, n)
+	x.vecs = slices.Grow(x.vecs, n*x.dim)
+	x.codes = slices.Grow(x.codes, n*x.words)
+	x.meta = slices.Grow(x.meta, n)
+	x.label = slices.Grow(x.label, n)
+}
+
 // Add inserts vec under key, replacing what key held before. The vector
 // is copied and normalised; a zero vector is kept (it counts in Len) but
 // never matches. It returns an error wrapping ErrDim or ErrNotFinite,
-// naming the key, and leaves the index unchanged on error.
+// naming the key, and leaves the index unchanged on error. The vector gets
+// label 0.
 func (x *Index) Add(key string, vec []float32) error {
+	return x.AddLabel(key, vec, 0)
+}
+
+// AddLabel is Add with a label for SearchLabel: a small number naming a
+// group of vectors (sofort uses the document's language), checked inside
+// the scan at no measurable cost, where a filter function costs a call per
+// candidate.
+func (x *Index) AddLabel(key string, vec []float32, label uint32) error {
 	if len(vec) != x.dim {
 		return fmt.Errorf("vecindex: add %q: vector has %d dims, index has %d: %w", key, len(vec), x.dim, ErrDim)
 	}
@@ -189,11 +214,13 @@ func (x *Index) Add(key string, vec []float32) error {
 		x.vecs = append(x.vecs, v...)
 		x.codes = append(x.codes, code...)
 		x.meta = append(x.meta, m)
+		x.label = append(x.label, label)
 		return nil
 	}
 	copy(x.vecs[int(slot)*x.dim:], v)
 	copy(x.codes[int(slot)*x.words:], code)
 	x.meta[slot] = m
+	x.label[slot] = label
 	return nil
 }
 
@@ -225,6 +252,7 @@ func (x *Index) removeLocked(key string) bool {
 		copy(x.vecs[int(slot)*x.dim:int(slot+1)*x.dim], x.vecs[int(last)*x.dim:])
 		copy(x.codes[int(slot)*x.words:int(slot+1)*x.words], x.codes[int(last)*x.words:])
 		x.meta[slot] = x.meta[last]
+		x.label[slot] = x.label[last]
 	}
 	delete(x.pos, key)
 	x.keys[last] = ""
@@ -232,12 +260,14 @@ func (x *Index) removeLocked(key string) bool {
 	x.vecs = x.vecs[:int(last)*x.dim]
 	x.codes = x.codes[:int(last)*x.words]
 	x.meta = x.meta[:last]
+	x.label = x.label[:last]
 	if c := cap(x.keys); c >= 64 && len(x.keys) < c/4 {
 		// Give memory back after mass removal (e.g. a corpus rebuilt in place).
 		x.keys = slices.Clip(slices.Clone(x.keys))
 		x.vecs = slices.Clip(slices.Clone(x.vecs))
 		x.codes = slices.Clip(slices.Clone(x.codes))
 		x.meta = slices.Clip(slices.Clone(x.meta))
+		x.label = slices.Clip(slices.Clone(x.label))
 	}
 	return true
 }
@@ -420,13 +450,25 @@ func (x *Index) prepare(q *query, vec []float32) bool {
 // is zero, non-finite or of the wrong length; fewer than k hits if fewer
 // vectors match.
 func (x *Index) Search(q []float32, k int, filter func(key string) bool) []Hit {
-	hits, _ := x.search(q, k, filter)
+	hits, _ := x.search(q, k, noLabel, filter)
 	return hits
 }
 
+// SearchLabel is Search over only the vectors added with label. Unlike a
+// filter, the label is known to the scan, so the candidates it passes on
+// are all eligible and a search over a fraction of the index costs no
+// more than one over all of it.
+func (x *Index) SearchLabel(q []float32, k int, label uint32) []Hit {
+	hits, _ := x.search(q, k, int64(label), nil)
+	return hits
+}
+
+// noLabel asks search not to filter by label.
+const noLabel = -1
+
 // search is Search that also returns how many vectors were re-scored
 // exactly, the figure that decides its cost beyond the fixed scan.
-func (x *Index) search(q []float32, k int, filter func(key string) bool) ([]Hit, int) {
+func (x *Index) search(q []float32, k int, label int64, filter func(key string) bool) ([]Hit, int) {
 	if k <= 0 || len(q) != x.dim {
 		return nil, 0
 	}
@@ -442,13 +484,13 @@ func (x *Index) search(q []float32, k int, filter func(key string) bool) ([]Hit,
 	if n == 0 {
 		return nil, 0
 	}
-	thresh := x.scan(qq, n, k)
-	return x.rescore(qq, n, k, thresh, filter)
+	thresh := x.scan(qq, n, k, label)
+	return x.rescore(qq, n, k, thresh, label, filter)
 }
 
 // scan fills qq.ub for all n slots and returns the k-th largest lower
 // bound (or -Inf if n < k).
-func (x *Index) scan(qq *query, n, k int) float32 {
+func (x *Index) scan(qq *query, n, k int, label int64) float32 {
 	qq.ub = slices.Grow(qq.ub[:0], n)[:n]
 	workers := 1
 	if n >= parallelMin {
@@ -458,13 +500,13 @@ func (x *Index) scan(qq *query, n, k int) float32 {
 		qq.lbs = append(qq.lbs, nil)
 	}
 	if workers == 1 {
-		qq.lbs[0] = x.scanRange(qq, 0, n, k, qq.ub, qq.lbs[0][:0])
+		qq.lbs[0] = x.scanRange(qq, 0, n, k, label, qq.ub, qq.lbs[0][:0])
 	} else {
 		var wg sync.WaitGroup
 		for w := range workers {
 			lo, hi := n*w/workers, n*(w+1)/workers
 			wg.Go(func() {
-				qq.lbs[w] = x.scanRange(qq, lo, hi, k, qq.ub[lo:hi], qq.lbs[w][:0])
+				qq.lbs[w] = x.scanRange(qq, lo, hi, k, label, qq.ub[lo:hi], qq.lbs[w][:0])
 			})
 		}
 		wg.Wait()
@@ -495,7 +537,7 @@ func (x *Index) scan(qq *query, n, k int) float32 {
 // each about twice the size of the one before, cut from a histogram of
 // the bounds so that a selective filter costs a few passes, not one per
 // fixed step.
-func (x *Index) rescore(qq *query, n, k int, thresh float32, filter func(string) bool) ([]Hit, int) {
+func (x *Index) rescore(qq *query, n, k int, thresh float32, label int64, filter func(string) bool) ([]Hit, int) {
 	rescored := 0
 	hits := make(hitHeap, 0, min(k, n))
 	top := float32(math.Inf(1))
@@ -503,7 +545,9 @@ func (x *Index) rescore(qq *query, n, k int, thresh float32, filter func(string)
 	for {
 		h := candHeap(qq.cand[:0])
 		for i, u := range qq.ub[:n] {
-			if u >= thresh && u < top {
+			// The label test matters only when thresh is -Inf: the scan
+			// set other labels' bounds to -Inf.
+			if u >= thresh && u < top && (label == noLabel || x.label[i] == uint32(label)) {
 				h = append(h, cand{u, int32(i)})
 			}
 		}

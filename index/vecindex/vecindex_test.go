@@ -558,7 +558,7 @@ func TestBoundCoverage(t *testing.T) {
 				qq := x.newQuery().(*query)
 				x.prepare(qq, q)
 				qq.ub = make([]float32, n)
-				x.scanRange(qq, 0, n, 1, qq.ub, nil)
+				x.scanRange(qq, 0, n, 1, noLabel, qq.ub, nil)
 				for slot := range n {
 					m := x.meta[slot]
 					eps := qq.epsData*m.epsUnit + qq.epsQuery*m.invF
