@@ -94,7 +94,7 @@ func DefaultConfig() Config {
 	return Config{
 		AnswerThreshold:        0.1,
 		ClarifyThreshold:       0.03,
-		Margin:                 0.05,
+		Margin:                 0.08,
 		IntentAnswerThreshold:  0.029,
 		IntentClarifyThreshold: 0.01,
 		IntentMargin:           0,
