@@ -141,6 +141,7 @@ func TestHelpCentre(t *testing.T) {
 		"/help/loop/a.html":           {corpus.CrawlError, "too many redirects"},
 		"/help/stall.html":            {corpus.CrawlError, "timed out"},
 		"/help/metadata.html":         {corpus.CrawlError, "private, loopback or link-local address: 169.254.169.254"},
+		"/help/moved.html":            {corpus.CrawlError, "outside the source's scope: redirect to https://elsewhere.example/help/"},
 		"/help/internal/secret.html":  {corpus.CrawlBlocked, "robots.txt"},
 		"/help/internal/public.html":  {corpus.CrawlOK, ""},
 		"/help/noindex.html":          {corpus.CrawlSkipped, ""},
@@ -163,8 +164,8 @@ func TestHelpCentre(t *testing.T) {
 	if _, err := st.CrawlPageOf(ctx, "help", "https://elsewhere.example/help"); !errors.Is(err, corpus.ErrNotFound) {
 		t.Errorf("an out-of-scope link was queued: %v", err)
 	}
-	if stats.Errors != 4 {
-		t.Errorf("errors: got %d; want 4 (big, loop, stall, metadata): %v", stats.Errors, stats.ErrorList)
+	if stats.Errors != 5 {
+		t.Errorf("errors: got %d; want 5 (big, loop, stall, metadata, moved): %v", stats.Errors, stats.ErrorList)
 	}
 }
 

@@ -158,6 +158,13 @@ func newFetcher(cfg fetchConfig, hosts *hostLimits) *fetcher {
 			if scoped, _ := req.Context().Value(scopedKey{}).(bool); scoped && cfg.inScope != nil && !cfg.inScope(req.URL) {
 				return fmt.Errorf("%w: redirect to %s", ErrOutOfScope, req.URL.Redacted())
 			}
+			// The client forwards every header on a redirect; an API key
+			// must not reach another host.
+			if !strings.EqualFold(req.URL.Host, cfg.headerHost) {
+				for k := range cfg.header {
+					req.Header.Del(k)
+				}
+			}
 			return nil
 		},
 	}

@@ -272,7 +272,7 @@ func (r *run) parseLatest(ctx context.Context, p corpus.CrawlPage, resp *respons
 func (r *run) categories(ctx context.Context, base *url.URL) {
 	r.dcOnce.Do(func() {
 		cats := map[int64]string{}
-		resp, err := r.f.get(ctx, request{url: dcURL(base, "/categories.json?include_subcategories=true"), robots: !r.src.IgnoreRobots})
+		resp, err := r.f.get(ctx, request{url: dcURL(base, "/categories.json?include_subcategories=true"), scoped: true, robots: !r.src.IgnoreRobots})
 		if err == nil && resp.status == http.StatusOK {
 			var cl dcCategories
 			if json.Unmarshal(resp.body, &cl) == nil {
@@ -322,7 +322,7 @@ func (r *run) parseTopic(ctx context.Context, p corpus.CrawlPage, resp *response
 			q.Add("post_ids[]", strconv.FormatInt(id, 10))
 		}
 		missing = missing[n:]
-		more, err := r.f.get(ctx, request{url: dcURL(base, "/t/"+strconv.FormatInt(t.ID, 10)+"/posts.json?"+q.Encode()), robots: !r.src.IgnoreRobots})
+		more, err := r.f.get(ctx, request{url: dcURL(base, "/t/"+strconv.FormatInt(t.ID, 10)+"/posts.json?"+q.Encode()), scoped: true, robots: !r.src.IgnoreRobots})
 		if err != nil {
 			return fmt.Errorf("discourse posts of topic %d: %w", t.ID, err)
 		}

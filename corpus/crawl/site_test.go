@@ -127,6 +127,9 @@ func (s *fixtureSite) serve(w http.ResponseWriter, r *http.Request) {
 	case p == "/help/metadata.html":
 		http.Redirect(w, r, "http://169.254.169.254/latest/meta-data/", http.StatusFound)
 		return
+	case p == "/help/moved.html":
+		http.Redirect(w, r, "https://elsewhere.example/help/", http.StatusMovedPermanently)
+		return
 	case p == "/help/ten.html":
 		http.Redirect(w, r, "http://10.1.2.3/help/", http.StatusFound)
 		return
