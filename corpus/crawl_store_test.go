@@ -55,19 +55,21 @@ func TestCrawlRunsResumeAndRequeue(t *testing.T) {
 	if got, want := frontierURLs(t, s, "help", run), []string{"http://h/b", "http://h/f"}; !slices.Equal(got, want) {
 		t.Fatalf("frontier after resume: got %v; want %v", got, want)
 	}
-	if _, err := s.RecordCrawl(ctx, "help", run, []CrawlResult{{Page: CrawlPage{URL: "http://h/b", State: CrawlGone, HTTPStatus: 404}}, {Page: CrawlPage{URL: "http://h/f", Kind: "feed", State: CrawlOK}}}); err != nil {
+	if _, err := s.RecordCrawl(ctx, "help", run, []CrawlResult{{Page: CrawlPage{URL: "http://h/b", State: CrawlGone, HTTPStatus: 404}},
+		{Page: CrawlPage{URL: "http://h/f", Kind: "feed", State: CrawlOK}}, {Page: CrawlPage{URL: "http://h/g", Kind: "feed", State: CrawlError}}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.FinishCrawlRun(ctx, "help", run, "", "{}"); err != nil {
 		t.Fatal(err)
 	}
 	// The next run checks every known URL again, the gone one too (it
-	// may come back), except the kinds it is told to leave.
+	// may come back), except the kinds it is told to leave unless they
+	// failed.
 	run3, resumed, err := s.BeginCrawlRun(ctx, "help", nil, "feed")
 	if err != nil || run3 != 2 || resumed {
 		t.Fatalf("second run: got %d, %v, %v; want 2, false, nil", run3, resumed, err)
 	}
-	if got, want := frontierURLs(t, s, "help", run3), []string{"http://h/a", "http://h/b"}; !slices.Equal(got, want) {
+	if got, want := frontierURLs(t, s, "help", run3), []string{"http://h/a", "http://h/g", "http://h/b"}; !slices.Equal(got, want) { // by depth
 		t.Fatalf("second run frontier: got %v; want %v", got, want)
 	}
 	p, err := s.CrawlPageOf(ctx, "help", "http://h/a")

@@ -193,7 +193,17 @@ func (c *Crawler) Run(ctx context.Context, src Source) (Stats, error) {
 		return st, err
 	}
 	stats, _ := json.Marshal(st)
-	if err := c.Store.FinishCrawlRun(ctx, src.Name, num, "", string(stats)); err != nil {
+	// A run where nothing could be fetched is the source's failure (site
+	// down, robots.txt unreachable, address refused): it is recorded as
+	// such, and a Discourse cursor does not move.
+	runErr := ""
+	if st.Fetched > 0 && st.Errors+st.Blocked == st.Fetched {
+		runErr = fmt.Sprintf("all %d URLs failed or were disallowed", st.Fetched)
+		if len(st.ErrorList) > 0 {
+			runErr += "; first: " + st.ErrorList[0]
+		}
+	}
+	if err := c.Store.FinishCrawlRun(ctx, src.Name, num, runErr, string(stats)); err != nil {
 		return st, err
 	}
 	r.log.Info("crawl done", "stats", st.String())

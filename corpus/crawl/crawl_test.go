@@ -408,6 +408,9 @@ func TestPrivateAddressRefused(t *testing.T) {
 	if stats.Blocked != 1 {
 		t.Errorf("stats: %s; want the seed blocked (robots.txt unreachable)", stats)
 	}
+	if info, err := st.CrawlSourceOf(context.Background(), "strict"); err != nil || !strings.Contains(info.LastError, "all 1 URLs failed") || !info.LastSuccess.IsZero() {
+		t.Errorf("source of a run where everything failed: got %+v, %v; want its last error", info, err)
+	}
 	src.IgnoreRobots = true
 	src.Name = "strict2"
 	if _, err := testCrawler(st).Run(context.Background(), src); err != nil {
