@@ -86,7 +86,8 @@ type CrawlResult struct {
 
 // BeginCrawlRun starts a run of source, or resumes the newest one if it
 // never finished. A new run queues seeds and every URL the source knows
-// (except those of the kinds in noRequeue that did not fail last time), so each page is checked again
+// (except those of the kinds in noRequeue that were fetched and did not
+// fail), so each page is checked again
 // (conditionally: one request for an unchanged page), pages that
 // disappeared or came back are noticed, pages robots.txt now allows are
 // fetched and URLs a page cap left over are reached. It returns the run
@@ -119,7 +120,7 @@ func (s *Store) BeginCrawlRun(ctx context.Context, source string, seeds []CrawlP
 		return 0, false, fmt.Errorf("begin crawl of %s: %w", source, err)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE crawl_urls SET queued = ? WHERE source = ?
-		AND (state = 'error' OR kind NOT IN (SELECT value FROM json_each(?)))`, run, source, string(kinds)); err != nil {
+		AND (state IN ('error', '') OR kind NOT IN (SELECT value FROM json_each(?)))`, run, source, string(kinds)); err != nil {
 		return 0, false, fmt.Errorf("begin crawl of %s: requeue: %w", source, err)
 	}
 	if err := enqueue(ctx, tx, source, run, seeds); err != nil {

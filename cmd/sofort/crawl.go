@@ -40,6 +40,7 @@ func cmdCrawl(ctx context.Context, args []string, io stdio) error {
 	lang := fs.String("lang", "", "ad hoc: language of pages that name none (two letters)")
 	status := fs.Bool("status", false, "show each source's last crawl and failing URLs, and crawl nothing")
 	verbose := fs.Bool("v", false, "log every failing URL while crawling")
+	refetch := fs.Bool("refetch", false, "fetch and parse every page in full, ignoring what earlier runs stored (after an upgrade)")
 	urls, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -95,7 +96,7 @@ func cmdCrawl(ctx context.Context, args []string, io stdio) error {
 	if *verbose {
 		level = slog.LevelDebug
 	}
-	c := &crawl.Crawler{Store: a.store, UserAgent: userAgent, Logger: slog.New(slog.NewTextHandler(io.err, &slog.HandlerOptions{Level: level}))}
+	c := &crawl.Crawler{Store: a.store, UserAgent: userAgent, Refetch: *refetch, Logger: slog.New(slog.NewTextHandler(io.err, &slog.HandlerOptions{Level: level}))}
 	var failed []string
 	for _, src := range sources {
 		p := newProgress(io.err, "crawling "+src.Name+", URLs")

@@ -47,6 +47,11 @@ type Crawler struct {
 	BatchSize int
 	// Progress, if set, is called from time to time and at the end.
 	Progress func(Progress)
+	// Refetch ignores stored validators and body hashes: every page is
+	// fetched in full and parsed again (after an upgrade that extracts
+	// more, say). Documents that come out the same are still not
+	// rewritten.
+	Refetch bool
 
 	once  sync.Once
 	hosts *hostLimits
@@ -511,11 +516,14 @@ func (r *run) fetchOne(ctx context.Context, p corpus.CrawlPage) outcome {
 		return fail(fmt.Errorf("parse url: %w", err))
 	}
 	if !r.src.inScope(u) && p.Kind != kindDCLatest && p.Kind != kindDCTopic {
-		return fail(fmt.Errorf("%w: %s", ErrOutOfScope, p.URL))
+		// Known from before the scope was narrowed: its documents go.
+		page.State, page.Error = corpus.CrawlSkipped, fmt.Sprintf("%v: %s", ErrOutOfScope, p.URL)
+		o.res.SetDocs = true
+		return o
 	}
 	req := request{url: p.URL, scoped: true, robots: !r.src.IgnoreRobots}
-	known := p.State == corpus.CrawlOK || p.State == corpus.CrawlUnchanged ||
-		p.State == corpus.CrawlDuplicate || p.State == corpus.CrawlSkipped
+	known := !r.c.Refetch && (p.State == corpus.CrawlOK || p.State == corpus.CrawlUnchanged ||
+		p.State == corpus.CrawlDuplicate || p.State == corpus.CrawlSkipped)
 	if known {
 		req.etag, req.lastModified = p.ETag, p.LastModified
 	}

@@ -475,3 +475,50 @@ func TestResume(t *testing.T) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// TestScopeNarrowedAndRefetch: URLs a narrowed scope leaves out are not
+// requested and their documents are retired; Refetch parses everything
+// again without rewriting unchanged documents.
+func TestScopeNarrowedAndRefetch(t *testing.T) {
+	ctx := context.Background()
+	site := newFixtureSite(t)
+	st := openStore(t)
+	c := testCrawler(st)
+	src := testSource("help", site.url("/help/index.html"))
+	src.Timeout = time.Second
+	if _, err := c.Run(ctx, src); err != nil {
+		t.Fatal(err)
+	}
+	faqRequests := site.count("/help/faq.html")
+	src.URLs = []string{site.url("/help/forum/question-1.html")}
+	src.Scope = nil
+	stats, err := c.Run(ctx, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if site.count("/help/faq.html") != faqRequests {
+		t.Error("a URL outside the narrowed scope was requested")
+	}
+	docs := docsOfSource(t, st, "help")
+	for _, d := range docs {
+		want := corpus.StatusRetired
+		if d.Kind == corpus.KindThread {
+			want = corpus.StatusPublished
+		}
+		if d.Status != want {
+			t.Errorf("%s (%s) after narrowing the scope: got %s; want %s", d.Title, d.Kind, d.Status, want)
+		}
+	}
+	if stats.Retired != len(docs)-1 {
+		t.Errorf("retired: got %d; want %d", stats.Retired, len(docs)-1)
+	}
+	before := site.count("/help/forum/question-1.html")
+	c.Refetch = true
+	stats, err = c.Run(ctx, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if site.count("/help/forum/question-1.html") != before+1 || stats.Changed != 1 || stats.Updated+stats.Added != 0 {
+		t.Errorf("refetch: %s; want the page parsed again and nothing rewritten", stats)
+	}
+}
