@@ -362,14 +362,15 @@ func TestDiscourse(t *testing.T) {
 	}
 }
 
-// TestAdHocDetection: an auto source recognises a sitemap, a feed and a
-// Discourse forum from what the seed serves.
+// TestAdHocDetection: an auto source recognises a feed and a Discourse
+// forum from what the seed serves, and finds the sitemap robots.txt names
+// from an HTML seed.
 func TestAdHocDetection(t *testing.T) {
 	ctx := context.Background()
 	site := newFixtureSite(t)
 	st := openStore(t)
 	c := testCrawler(st)
-	src := testSource("auto", site.url("/forum/"), site.url("/feeds/rss.xml"), site.url("/maps/sitemap_index.xml"))
+	src := testSource("auto", site.url("/forum/"), site.url("/feeds/rss.xml"), site.url("/help/noindex.html"))
 	src.Scope = []string{site.url("/")}
 	src.FollowLinks = new(bool)
 	stats, err := c.Run(ctx, src)

@@ -38,6 +38,15 @@ func (r *run) parse(ctx context.Context, p corpus.CrawlPage, resp *response, o *
 		o.res.Links = append(o.res.Links, corpus.CrawlPage{URL: dcURL(base, "/latest.json"), Kind: kindDCLatest})
 		return nil
 	default:
+		if p.Kind == kindSeed && !r.src.IgnoreRobots {
+			// A site's robots.txt often names its sitemaps: an ad hoc
+			// crawl of a help centre then finds pages no link reaches.
+			for _, sm := range r.f.robotsFor(ctx, resp.url).Sitemaps {
+				if l, ok := r.link(sm, kindSitemap, p.Depth); ok {
+					o.res.Links = append(o.res.Links, l)
+				}
+			}
+		}
 		return r.parseHTML(p, resp, o)
 	}
 }
