@@ -100,8 +100,15 @@ func ReadIDF(r io.Reader) (*IDF, error) {
 	if err := gob.NewDecoder(r).Decode(&v); err != nil {
 		return nil, fmt.Errorf("read idf table: %w", err)
 	}
-	if l := v.Latent; l != nil && (l.Dim <= 0 || len(l.Vecs) != len(l.Terms)*l.Dim) {
-		return nil, fmt.Errorf("read idf table: latent block has %d values for %d terms of %d dims", len(l.Vecs), len(l.Terms), l.Dim)
+	if l := v.Latent; l != nil {
+		if l.Dim <= 0 || len(l.Vecs) != len(l.Terms)*l.Dim {
+			return nil, fmt.Errorf("read idf table: latent block has %d values for %d terms of %d dims", len(l.Vecs), len(l.Terms), l.Dim)
+		}
+		for t, i := range l.Terms {
+			if i < 0 || int(i) >= len(l.Terms) {
+				return nil, fmt.Errorf("read idf table: latent row %d of %q out of range", i, t)
+			}
+		}
 	}
 	x := &IDF{N: v.N, DF: v.DF, Latent: v.Latent}
 	if x.DF == nil {

@@ -68,8 +68,9 @@ func fitLatent(d *latentDocs, idf func(term string) float64, opt Options) *Laten
 		}
 	}
 	var keep []int32
+	minDF := int32(max(opt.LatentMinDF, 1))
 	for id, n := range df {
-		if n >= 2 {
+		if n >= minDF {
 			keep = append(keep, int32(id))
 		}
 	}
@@ -123,7 +124,7 @@ func fitLatent(d *latentDocs, idf func(term string) float64, opt Options) *Laten
 	}
 	V, N := len(keep), len(cols)
 	k := opt.LatentDim
-	L := min(k+10, V, N)
+	L := min(k+max(opt.LatentOversample, 0), V, N)
 	if L < 2 {
 		return nil
 	}
@@ -173,14 +174,16 @@ func randomizedSVD(cols []sparseCol, V, L, iters int) ([]float64, []float64) {
 	Y := make([]float64, V*L)
 	mulX(cols, omega, Y, L)
 	Z := make([]float64, N*L)
+	// Power iterations sharpen the spectrum; one Cholesky pass each is
+	// enough to keep the columns apart, the final basis gets two.
 	for range iters {
-		orthonormalize(Y, V, L)
+		orthonormalize(Y, V, L, 1)
 		mulXT(cols, Y, Z, L)
-		orthonormalize(Z, N, L)
+		orthonormalize(Z, N, L, 1)
 		clear(Y)
 		mulX(cols, Z, Y, L)
 	}
-	orthonormalize(Y, V, L)
+	orthonormalize(Y, V, L, 2)
 	mulXT(cols, Y, Z, L) // Z = Xᵀ Q, so Qᵀ X Xᵀ Q = Zᵀ Z
 	C := make([]float64, L*L)
 	for n := range N {
@@ -249,10 +252,11 @@ func mulXT(cols []sparseCol, src, dst []float64, L int) {
 }
 
 // orthonormalize makes the columns of the row-major rows×L matrix A
-// orthonormal (Gram–Schmidt through the L×L Gram matrix, twice: Cholesky
-// QR2). Columns that are linearly dependent become zero.
-func orthonormalize(A []float64, rows, L int) {
-	for range 2 {
+// orthonormal by Cholesky QR through the L×L Gram matrix, repeated passes
+// times (two passes, CholeskyQR2, are accurate to rounding). Columns that
+// are linearly dependent become zero.
+func orthonormalize(A []float64, rows, L, passes int) {
+	for range passes {
 		G := make([]float64, L*L)
 		for r := range rows {
 			a := A[r*L : (r+1)*L]

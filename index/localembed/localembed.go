@@ -61,27 +61,41 @@ type Options struct {
 	LatentPower float64
 	// LatentUnit makes every word's latent vector unit length.
 	LatentUnit bool
-	// LatentIters is the number of power iterations of the randomized SVD.
-	LatentIters int
+	// LatentIters is the number of power iterations of the randomized SVD,
+	// LatentOversample its extra sketch columns: both make it closer to
+	// the exact truncated SVD.
+	LatentIters, LatentOversample int
 	// LatentDocs bounds the documents the latent model is fitted on (an
 	// even sample of larger corpora); LatentVocab bounds its words (the
 	// most widespread are kept).
 	LatentDocs, LatentVocab int
+	// LatentMinDF is the fewest documents a word must occur in to get a
+	// latent vector.
+	LatentMinDF int
 }
 
 // DefaultOptions returns the settings measured best on the dev suites (see
 // docs/retrieval.md).
 func DefaultOptions() Options {
 	return Options{
-		Dim:           384,
-		WordWeight:    1.0,
-		CharWeight:    0.8,
-		SynonymWeight: 0.35,
-		BigramWeight:  0.3,
-		MinGram:       3,
-		MaxGram:       5,
-		MaxSynonyms:   8,
-		GramIDFPower:  0,
+		Dim:              384,
+		WordWeight:       1.0,
+		CharWeight:       0.8,
+		SynonymWeight:    0.35,
+		BigramWeight:     0.3,
+		MinGram:          3,
+		MaxGram:          5,
+		MaxSynonyms:      8,
+		GramIDFPower:     0,
+		LatentWeight:     1,
+		LatentDim:        100,
+		LatentPower:      0,
+		LatentUnit:       true,
+		LatentIters:      2,
+		LatentDocs:       10_000,
+		LatentVocab:      30_000,
+		LatentMinDF:      2,
+		LatentOversample: 10,
 	}
 }
 
@@ -123,7 +137,7 @@ func (e *Embedder) Name() string {
 	o := e.opt
 	n := fmt.Sprintf("local-v%s-d%d-w%g-c%g-s%g-b%g-g%d%d-p%g-m%d", Version, o.Dim, o.WordWeight, o.CharWeight, o.SynonymWeight, o.BigramWeight, o.MinGram, o.MaxGram, o.GramIDFPower, o.MaxSynonyms)
 	if o.LatentWeight > 0 {
-		n += fmt.Sprintf("-l%g-%d-%g-%t-%d-%d-%d", o.LatentWeight, o.LatentDim, o.LatentPower, o.LatentUnit, o.LatentIters, o.LatentDocs, o.LatentVocab)
+		n += fmt.Sprintf("-l%g-%d-%g-%t-%d-%d-%d-%d-%d", o.LatentWeight, o.LatentDim, o.LatentPower, o.LatentUnit, o.LatentIters, o.LatentOversample, o.LatentDocs, o.LatentVocab, o.LatentMinDF)
 	}
 	if e.idf != nil {
 		n += "-idf" + e.idf.Fingerprint()
@@ -200,7 +214,8 @@ func (e *Embedder) embed(lang, text string) []float32 {
 	mix(syns, e.opt.SynonymWeight)
 	mix(bigr, e.opt.BigramWeight)
 	if e.opt.LatentWeight > 0 && e.idf != nil && e.idf.Latent != nil {
-		mix(e.latent(terms), e.opt.LatentWeight)
+		lat := e.latent(terms)
+		mix(lat, e.opt.LatentWeight)
 	}
 	normalizeInPlace(out)
 	return out
