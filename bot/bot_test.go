@@ -670,6 +670,23 @@ func TestAgentReply(t *testing.T) {
 	if last := all[len(all)-1]; last.Role != corpus.RoleAgent || last.Text != "Das Geld ist in 3 Tagen zurück." {
 		t.Errorf("last message after restart %+v; want anna's reply", last)
 	}
+	// Staff close the case; the visitor comes back with a new request and
+	// gets a new escalation in the same conversation.
+	if err := e.st.SetEscalationStatus(ctx, esc.ID, corpus.EscalationClosed); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.bot.AgentReply(ctx, esc.ID, "anna", "noch etwas"); !errors.Is(err, corpus.ErrConflict) {
+		t.Errorf("reply to a closed escalation: got %v; want ErrConflict", err)
+	}
+	if _, err := e.bot.Handle(ctx, conv.ID, bot.Input{Handoff: true}); err != nil {
+		t.Fatal(err)
+	}
+	if again := escalationOf(t, e, conv.ID); again.ID == esc.ID || again.Status != corpus.EscalationOpen {
+		t.Errorf("after closing and a new handoff: %+v; want a new open escalation", again)
+	}
+	if len(escalated) != 2 {
+		t.Errorf("OnEscalate called %d times; want 2", len(escalated))
+	}
 }
 
 // Turns of one conversation arriving at once are serialized: every

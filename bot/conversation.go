@@ -78,9 +78,6 @@ func (b *Bot) Handle(ctx context.Context, convID string, in Input) ([]corpus.Mes
 	if err != nil {
 		return nil, err
 	}
-	if conv.Status == corpus.ConversationClosed {
-		return nil, fmt.Errorf("%w: conversation %s is closed; start a new one", ErrInvalid, convID)
-	}
 	n, err := b.st.CountMessages(ctx, convID)
 	if err != nil {
 		return nil, err
@@ -98,6 +95,12 @@ func (b *Bot) Handle(ctx context.Context, convID string, in Input) ([]corpus.Mes
 	lang = replyLang(lang)
 	t := &turn{conv: conv, lang: lang}
 	t.visitor = corpus.Message{Role: corpus.RoleVisitor, Lang: lang, Text: text}
+	if conv.Status == corpus.ConversationClosed {
+		// Staff closed the case; a visitor who comes back with a new
+		// question continues the same chat (history included), and a new
+		// handoff makes a new escalation.
+		t.conv.Status = corpus.ConversationOpen
+	}
 
 	switch {
 	case in.Contact != nil:
