@@ -586,7 +586,22 @@ func (r *run) link(raw string, kind string, depth int) (corpus.CrawlPage, bool) 
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || !r.src.inScope(u) {
 		return corpus.CrawlPage{}, false
 	}
+	if kind == kindPage || kind == kindListed {
+		if i := strings.LastIndexByte(u.Path, '.'); i >= 0 && binaryExt[strings.ToLower(u.Path[i+1:])] {
+			return corpus.CrawlPage{}, false
+		}
+	}
 	return corpus.CrawlPage{URL: normalizeURL(u), Kind: kind, Depth: depth}, true
+}
+
+// binaryExt are file name extensions of links that are never HTML; they
+// are not fetched at all.
+var binaryExt = map[string]bool{
+	"pdf": true, "zip": true, "gz": true, "tgz": true, "7z": true, "rar": true, "exe": true, "dmg": true, "msi": true,
+	"jpg": true, "jpeg": true, "png": true, "gif": true, "webp": true, "svg": true, "ico": true, "bmp": true, "tif": true, "tiff": true,
+	"mp3": true, "mp4": true, "m4a": true, "mov": true, "avi": true, "webm": true, "ogg": true, "wav": true,
+	"css": true, "js": true, "woff": true, "woff2": true, "ttf": true, "eot": true,
+	"doc": true, "docx": true, "xls": true, "xlsx": true, "ppt": true, "pptx": true, "odt": true, "csv": true, "iso": true, "apk": true,
 }
 
 func docID(source, key string) string {

@@ -145,6 +145,7 @@ func TestHelpCentre(t *testing.T) {
 		"/help/internal/secret.html":  {corpus.CrawlBlocked, "robots.txt"},
 		"/help/internal/public.html":  {corpus.CrawlOK, ""},
 		"/help/noindex.html":          {corpus.CrawlSkipped, ""},
+		"/help/preise.txt":            {corpus.CrawlSkipped, "not an HTML page (Content-Type text/plain)"},
 		"/help/gone.html":             {corpus.CrawlOK, ""},
 		"/help/forum/question-1.html": {corpus.CrawlOK, ""},
 	}
@@ -160,6 +161,9 @@ func TestHelpCentre(t *testing.T) {
 	}
 	if site.count("/help/internal/secret.html") != 0 {
 		t.Error("a page robots.txt disallows was requested")
+	}
+	if site.count("/help/handbuch.PDF") != 0 {
+		t.Error("a PDF link was fetched")
 	}
 	if _, err := st.CrawlPageOf(ctx, "help", "https://elsewhere.example/help"); !errors.Is(err, corpus.ErrNotFound) {
 		t.Errorf("an out-of-scope link was queued: %v", err)

@@ -146,7 +146,10 @@ func (r *run) addDoc(o *outcome, d corpus.Document) {
 func (r *run) parseHTML(p corpus.CrawlPage, resp *response, o *outcome) error {
 	ct := resp.header.Get("Content-Type")
 	if mt, _, _ := mime.ParseMediaType(ct); mt != "" && mt != "text/html" && mt != "application/xhtml+xml" {
-		return fmt.Errorf("not an HTML page (Content-Type %s)", mt)
+		// A PDF or an image linked from a page is not a failure.
+		o.res.Page.State, o.res.Page.Error = corpus.CrawlSkipped, "not an HTML page (Content-Type "+mt+")"
+		o.res.SetDocs = true
+		return nil
 	}
 	body := decodeHTML(resp.body, ct)
 	page := extract.HTML(body, resp.url)
