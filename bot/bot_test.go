@@ -149,6 +149,7 @@ type step struct {
 	feedback *bool // instead of in: rate the newest answer
 	wantErr  error
 	decision corpus.Decision
+	anyKind  bool // the decision is not checked
 	lang     string
 	source   string   // doc id of the answer's source
 	notSrc   string   // an answer must not come from this document
@@ -192,7 +193,7 @@ func (e *env) run(t *testing.T, lang string, steps []step) string {
 			t.Fatalf("step %d (%q): got %+v; want the visitor's message and a reply", i, s.in.Text, msgs)
 		}
 		r := msgs[len(msgs)-1]
-		if r.Decision != s.decision {
+		if !s.anyKind && r.Decision != s.decision {
 			t.Errorf("step %d (%q): decision %q (score %.3f, %q); want %q", i, s.in.Text, r.Decision, r.Score, r.Text, s.decision)
 		}
 		if s.lang != "" && r.Lang != s.lang {
@@ -326,7 +327,7 @@ func TestConversations(t *testing.T) {
 			{in: bot.Input{Text: "und wie lange dauert das?"}, decision: corpus.DecisionAnswer, source: "faq-de-kuendigung"},
 		}},
 		{"the same follow-up without a topic", "de", []step{
-			{in: bot.Input{Text: "und wie lange dauert das?"}, decision: corpus.DecisionAnswer, notSrc: "faq-de-kuendigung"},
+			{in: bot.Input{Text: "und wie lange dauert das?"}, anyKind: true, notSrc: "faq-de-kuendigung"},
 		}},
 		{"two unhelpful answers offer a person, who gets a contact", "de", []step{
 			{in: bot.Input{Text: "Wie kündige ich meinen Vertrag?"}, decision: corpus.DecisionAnswer},
