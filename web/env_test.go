@@ -79,6 +79,9 @@ func demoTemplate(t testing.TB) string {
 }
 
 func TestMain(m *testing.M) {
+	if dir := os.Getenv(envServe); dir != "" {
+		os.Exit(benchServe(dir)) // the load benchmark's server process
+	}
 	code := m.Run()
 	if demoIndex.dir != "" {
 		os.RemoveAll(demoIndex.dir)
