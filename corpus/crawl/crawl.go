@@ -524,6 +524,12 @@ func (r *run) fetchOne(ctx context.Context, p corpus.CrawlPage) outcome {
 	req := request{url: p.URL, scoped: true, robots: !r.src.IgnoreRobots}
 	known := !r.c.Refetch && (p.State == corpus.CrawlOK || p.State == corpus.CrawlUnchanged ||
 		p.State == corpus.CrawlDuplicate || p.State == corpus.CrawlSkipped)
+	if known && p.State == corpus.CrawlDuplicate {
+		// A duplicate is parsed again when the page it duplicates is no
+		// longer stored: it then holds the content.
+		orig, err := r.c.Store.CrawlPageOf(ctx, r.src.Name, p.DuplicateOf)
+		known = err == nil && (orig.State == corpus.CrawlOK || orig.State == corpus.CrawlUnchanged)
+	}
 	if known {
 		req.etag, req.lastModified = p.ETag, p.LastModified
 	}

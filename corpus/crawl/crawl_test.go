@@ -527,3 +527,54 @@ func TestScopeNarrowedAndRefetch(t *testing.T) {
 		t.Errorf("refetch: %s; want the page parsed again and nothing rewritten", stats)
 	}
 }
+
+// TestDuplicateTakesOver: when the page whose content two URLs share
+// disappears, the duplicate holds the content from the next run on.
+func TestDuplicateTakesOver(t *testing.T) {
+	ctx := context.Background()
+	site := newFixtureSite(t)
+	st := openStore(t)
+	c := testCrawler(st)
+	src := testSource("dup", site.url("/help/router.html"), site.url("/help/router-copy.html"))
+	src.FollowLinks = new(bool)
+	if _, err := c.Run(ctx, src); err != nil {
+		t.Fatal(err)
+	}
+	var holder, dup string
+	for _, p := range []string{"/help/router.html", "/help/router-copy.html"} {
+		cp, err := st.CrawlPageOf(ctx, "dup", site.url(p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch cp.State {
+		case corpus.CrawlOK:
+			holder = p
+		case corpus.CrawlDuplicate:
+			dup = p
+		}
+	}
+	if holder == "" || dup == "" {
+		t.Fatalf("want one holder and one duplicate; got holder %q duplicate %q", holder, dup)
+	}
+	published := func() []string {
+		var urls []string
+		for _, d := range docsOfSource(t, st, "dup") {
+			if d.Status == corpus.StatusPublished {
+				urls = append(urls, d.URL)
+			}
+		}
+		return urls
+	}
+	if got := published(); len(got) != 1 || got[0] != site.url(holder) {
+		t.Fatalf("published before: got %v; want the holder's", got)
+	}
+	site.setGone(holder, true)
+	for range 2 { // the holder may be fetched after the duplicate in a run
+		if _, err := c.Run(ctx, src); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := published(); len(got) != 1 || got[0] != site.url(dup) {
+		t.Errorf("published after the holder went: got %v; want the former duplicate's", got)
+	}
+}
