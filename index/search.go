@@ -83,7 +83,6 @@ type cand struct {
 	id             string
 	bm25           float64
 	bRank          int
-	fields         []string
 	vq, va, vector float64   // best question-side, answer-side and combined cosine
 	qsims          []float64 // question-side cosines, best first (up to KNN)
 	vRank          int
@@ -209,17 +208,41 @@ func (x *Index) hits(ctx context.Context, list []*cand, text, lang string) ([]Hi
 			ftIDs = append(ftIDs, c.id)
 		}
 	}
-	fields, err := x.ft.matchedFields(ctx, text, lang, x.opt.Boosts, ftIDs)
+	// Which fields matched is a second Bleve query; it runs while the
+	// documents load and the snippets are cut.
+	var (
+		fields map[string][]string
+		fErr   error
+		wg     sync.WaitGroup
+	)
+	wg.Go(func() { fields, fErr = x.ft.matchedFields(ctx, text, lang, x.opt.Boosts, ftIDs) })
+	out, vfields, err := x.buildHits(ctx, list, ids, text, lang)
+	wg.Wait()
 	if err != nil {
 		return nil, err
 	}
-	for _, c := range list {
-		c.fields = fields[c.id]
+	if fErr != nil {
+		return nil, fErr
 	}
+	for i := range out {
+		h := &out[i]
+		// The fields full-text matched, then the best vector passage's.
+		f := fields[h.DocID]
+		if vf := vfields[i]; vf != "" && !contains(f, vf) {
+			f = append(f, vf)
+		}
+		h.Fields = f
+	}
+	return out, nil
+}
+
+// buildHits loads the documents and cuts the snippets. Fields is left to
+// the caller; vfields holds each hit's best vector passage field.
+func (x *Index) buildHits(ctx context.Context, list []*cand, ids []string, text, lang string) (hits []Hit, vfields []string, err error) {
 	var docs map[string]corpus.Document
 	if mg, ok := x.src.(manyGetter); ok {
 		if docs, err = mg.GetMany(ctx, ids); err != nil {
-			return nil, fmt.Errorf("load hits: %w", err)
+			return nil, nil, fmt.Errorf("load hits: %w", err)
 		}
 	}
 	hc := x.newHitContext(text, lang)
@@ -235,11 +258,13 @@ func (x *Index) hits(ctx context.Context, list []*cand, text, lang string) ([]Hi
 		} else if d, err = x.src.Get(ctx, c.id); errors.Is(err, corpus.ErrNotFound) {
 			continue
 		} else if err != nil {
-			return nil, fmt.Errorf("load hit %s: %w", c.id, err)
+			return nil, nil, fmt.Errorf("load hit %s: %w", c.id, err)
 		}
-		out = append(out, x.hit(ctx, c, d, hc))
+		h, vf := x.hit(ctx, c, d, hc)
+		out = append(out, h)
+		vfields = append(vfields, vf)
 	}
-	return out, nil
+	return out, vfields, nil
 }
 
 // manyGetter is the optional batch read of a Source (corpus.Store has it).
@@ -419,19 +444,17 @@ func (x *Index) newHitContext(text, lang string) *hitContext {
 	return hc
 }
 
-// hit builds a hit's snippet and fields from its document.
-func (x *Index) hit(ctx context.Context, c *cand, d corpus.Document, hc *hitContext) Hit {
+// hit builds a hit's snippet from its document. It also returns the field
+// of the best vector passage, which counts as matched.
+func (x *Index) hit(ctx context.Context, c *cand, d corpus.Document, hc *hitContext) (Hit, string) {
 	h := Hit{DocID: c.id, Score: c.score, Doc: d, BM25: c.bm25, Vector: c.vector, Phrase: c.phrase}
 	h.Rank.BM25, h.Rank.Vector = c.bRank, c.vRank
 	dl := x.lang[c.id]
-	h.Fields = append(h.Fields, c.fields...)
 	ptext, pfield := "", ""
 	if c.passage != "" {
 		ptext, pfield, _ = x.vec.passage(ctx, c.passage)
-		if pfield != "" && !contains(h.Fields, pfield) {
-			h.Fields = append(h.Fields, pfield)
-		}
 	}
+	vfield := pfield
 	if ptext == "" || isQuestionSide(pfield) {
 		// Show the answer, not the question the visitor already asked.
 		if p := bestAnswerPassage(&d, hc.prefix); p.Text != "" {
@@ -440,7 +463,7 @@ func (x *Index) hit(ctx context.Context, c *cand, d corpus.Document, hc *hitCont
 	}
 	h.PassageField = pfield
 	h.Snippet, h.Highlights = x.snippet(ptext, dl, hc)
-	return h
+	return h, vfield
 }
 
 func contains(xs []string, s string) bool {
