@@ -9,11 +9,14 @@ BENCH_SIZES   ?= 1000,10000,22500
 BENCH_IMPORT_SIZES ?= 10000
 BENCH_ENV      = SOFORT_EVAL_DIR=$(abspath $(EVAL_DIR)) SOFORT_BENCH_SIZES=$(BENCH_SIZES) SOFORT_BENCH_IMPORT_SIZES=$(BENCH_IMPORT_SIZES)
 
-.PHONY: run test bench eval lint build deps-test lexicon
+.PHONY: run test bench bench-web eval lint build deps-test lexicon
 
-## run: start sofort on ./data with the bundled demo corpus (no network, no setup)
+## run: serve the chat on http://localhost:8080 from ./data with the bundled
+## demo corpus (no network, no setup); it prints the URL and how to create
+## the first staff account. `sofort shell` is the old search prompt.
+ADDR ?= localhost:8080
 run:
-	$(GO) run ./cmd/sofort shell --data $(DATA)
+	$(GO) run ./cmd/sofort serve --data $(DATA) --addr $(ADDR)
 
 build:
 	$(GO) build -o bin/sofort ./cmd/sofort
@@ -23,9 +26,13 @@ test: deps-test
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
 
-# Tests need nothing beyond Go yet; later issues add a browser here.
+# The browser test (web/browser_test.go) drives Debian's chromium; install
+# it when missing (root, or sudo).
 deps-test:
-	@true
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+		echo "deps-test: installing chromium for the browser test"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
 ## eval: retrieval figures for every mode and the bot's decisions (mode bot, docs/bot.md) on the dev suites
 eval:
@@ -45,6 +52,7 @@ bench:
 	$(BENCH_ENV) $(GO) test -run '^$$' -bench 'Import' -benchtime 1x -timeout 60m ./index/
 	$(GO) test -run '^$$' -bench 'Search$$/n=100k/dim=384' -benchtime $(BENCH_QUERIES)x -timeout 60m ./index/vecindex/
 	$(MAKE) bench-crawl
+	$(MAKE) bench-web
 
 .PHONY: bench-crawl
 ## bench-crawl: crawl a 10,000-page loopback site and recrawl it unchanged; see docs/crawl.md
@@ -60,3 +68,8 @@ lint:
 lexicon:
 	apt-get install -y openthesaurus-de-text wordnet-base
 	$(GO) run ./internal/lexicon/gen -out internal/lexicon/data
+
+## bench-web: chat API load test (req/s at p99 <= 50 ms, demo and 10k corpora)
+## and memory per conversation and event stream; see docs/web.md
+bench-web:
+	SOFORT_EVAL_DIR=$(abspath $(EVAL_DIR)) $(GO) test -run '^$$' -bench 'ChatAPI|Footprint' -benchtime 1x -timeout 30m ./web/

@@ -78,10 +78,14 @@ func cmdServe(ctx context.Context, args []string, io stdio) error {
 	}
 	return srv.ListenAndServe(ctx, *addr, func(bound net.Addr) {
 		url := "http://" + displayAddr(bound.String())
-		fmt.Fprintf(io.out, "sofort is running: chat at %s/ , staff inbox at %s/staff/\n", url, url)
-		fmt.Fprintf(io.out, "Embed the chat bubble in any page: <script src=\"%s/embed.js\" async data-settings='{\"lang\":\"de\"}'></script>\n", url)
+		fmt.Fprintf(io.out, "sofort is running on %s/\n", url)
+		fmt.Fprintf(io.out, "  chat:        %s/\n", url)
+		fmt.Fprintf(io.out, "  staff inbox: %s/staff/\n", url)
+		fmt.Fprintf(io.out, "  operations:  %s/healthz  %s/readyz  %s/metrics\n", url, url, url)
+		fmt.Fprintf(io.out, "  embed:       <script src=\"%s/embed.js\" async data-settings='{\"lang\":\"de\"}'></script>\n", url)
 		if len(users) == 0 {
-			fmt.Fprintf(io.out, "No staff account yet. Create the first one (in another terminal):\n    go run ./cmd/sofort user add NAME --data %s\n", *data)
+			fmt.Fprintf(io.out, "No staff account yet. Create the first one in another terminal:\n")
+			fmt.Fprintf(io.out, "    go run ./cmd/sofort user add NAME --data %s      (with a built binary: sofort user add NAME --data %s)\n", *data, *data)
 		}
 		fmt.Fprintln(io.out, "Press Ctrl-C to stop.")
 	})

@@ -44,7 +44,7 @@ func TestServe(t *testing.T) {
 	go func() {
 		done <- run(ctx, []string{"serve", "--data", dir, "--addr", "127.0.0.1:0"}, stdio{in: strings.NewReader(""), out: &out, err: &errw})
 	}()
-	urlRe := regexp.MustCompile(`chat at (http://[^ ]+)/ `)
+	urlRe := regexp.MustCompile(`(?m)^sofort is running on (http://\S+)/$`)
 	var base string
 	for deadline := time.Now().Add(60 * time.Second); base == "" && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		if m := urlRe.FindStringSubmatch(out.String()); m != nil {
