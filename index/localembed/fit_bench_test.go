@@ -23,17 +23,41 @@ type fitUnit struct{ lang, text string }
 // full text, as the index hands them to Fit.
 func benchUnits(b *testing.B, n int) []fitUnit {
 	b.Helper()
+	units, err := loadUnits(n)
+	if err != nil {
+		b.Skipf("no benchmark material: %v", err)
+	}
+	return units
+}
+
+// benchUnitsOr is benchUnits with a German fallback when the suites are
+// missing.
+func benchUnitsOr(b *testing.B, n int, fallback []string) []fitUnit {
+	b.Helper()
+	units, err := loadUnits(n)
+	if err == nil {
+		return units
+	}
+	fmt.Fprintf(os.Stderr, "NOTE: no benchmark material (%v); fitting on %d test sentences\n", err, len(fallback))
+	units = nil
+	for _, t := range fallback {
+		units = append(units, fitUnit{"de", t})
+	}
+	return units
+}
+
+func loadUnits(n int) ([]fitUnit, error) {
 	dir := os.Getenv("SOFORT_EVAL_DIR")
 	if dir == "" {
 		dir = filepath.Join("..", "..", "..", "shared", "eval")
 	}
 	pool, err := benchdata.LoadSuites(dir)
 	if err != nil {
-		b.Skipf("no benchmark material: %v", err)
+		return nil, err
 	}
 	var buf bytes.Buffer
 	if err := pool.WriteJSONL(&buf, n, 1); err != nil {
-		b.Fatal(err)
+		return nil, err
 	}
 	var units []fitUnit
 	dec := json.NewDecoder(&buf)
@@ -44,7 +68,7 @@ func benchUnits(b *testing.B, n int) []fitUnit {
 			Posts                               []struct{ Body string }
 		}
 		if err := dec.Decode(&d); err != nil {
-			b.Fatal(err)
+			return nil, err
 		}
 		parts := append([]string{d.Title, d.Question}, d.AltQuestions...)
 		parts = append(parts, d.Answer, d.Body)
@@ -53,7 +77,7 @@ func benchUnits(b *testing.B, n int) []fitUnit {
 		}
 		units = append(units, fitUnit{d.Lang, strings.Join(parts, "\n")})
 	}
-	return units
+	return units, nil
 }
 
 // BenchmarkFit measures fitting the embedder's corpus statistics at index

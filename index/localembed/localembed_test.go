@@ -3,6 +3,7 @@ package localembed
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -164,15 +165,30 @@ func TestEmbedCancelled(t *testing.T) {
 	}
 }
 
+// BenchmarkEmbed measures one short question, without fitted weights and
+// with IDF and the latent model fitted on 2,000 realistic documents (the
+// demo-sized latentCorpus when the evaluation suites are not there).
 func BenchmarkEmbed(b *testing.B) {
 	an, err := analyze.New()
 	if err != nil {
 		b.Fatal(err)
 	}
-	e, _ := New(DefaultOptions(), an, nil)
 	text := "Ich bin umgezogen und möchte meine Rechnungsadresse ändern. Wie geht das im Kundenportal?"
-	b.ReportAllocs()
-	for b.Loop() {
-		e.Embed(context.Background(), "de", []string{text})
+	var idf *IDF
+	for _, fitted := range []bool{false, true} {
+		if fitted {
+			units := benchUnitsOr(b, 2000, latentCorpus)
+			idf, err = Fit(context.Background(), DefaultOptions(), an, len(units), func(i int) (string, string) { return units[i].lang, units[i].text })
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+		e, _ := New(DefaultOptions(), an, idf)
+		b.Run(fmt.Sprintf("fitted=%t", fitted), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				e.Embed(context.Background(), "de", []string{text})
+			}
+		})
 	}
 }
