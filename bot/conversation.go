@@ -122,34 +122,24 @@ func (b *Bot) Handle(ctx context.Context, convID string, in Input) ([]corpus.Mes
 	return b.commit(ctx, t)
 }
 
-// commit stores the turn: messages first (so the escalation's transcript
-// holds them), then the conversation state, then the escalation.
+// commit stores the turn in one transaction, then notifies about a new
+// escalation.
 func (b *Bot) commit(ctx context.Context, t *turn) ([]corpus.Message, error) {
-	msgs, err := b.st.AppendMessages(ctx, t.conv.ID, append([]corpus.Message{t.visitor}, t.replies...)...)
+	rec := corpus.Turn{
+		Conversation: t.conv,
+		Messages:     append([]corpus.Message{t.visitor}, t.replies...),
+		Contact:      t.contact,
+	}
+	if t.escalate != "" {
+		rec.Escalation = &corpus.Escalation{Lang: t.lang, Reason: t.escalate, Candidates: t.cands, Contact: t.conv.Contact}
+	}
+	msgs, esc, err := b.st.SaveTurn(ctx, rec)
 	if err != nil {
 		return nil, err
 	}
-	if err := b.st.UpdateConversation(ctx, t.conv); err != nil {
-		return nil, err
-	}
-	if t.contact != nil {
-		if e, err := b.st.EscalationByConversation(ctx, t.conv.ID); err == nil && e.Status != corpus.EscalationClosed {
-			if err := b.st.SetEscalationContact(ctx, e.ID, *t.contact); err != nil {
-				return nil, err
-			}
-		} else if err != nil && !errors.Is(err, corpus.ErrNotFound) {
-			return nil, err
-		}
-	}
-	if t.escalate != "" {
-		e, err := b.st.CreateEscalation(ctx, corpus.Escalation{
-			ConversationID: t.conv.ID, Lang: t.lang, Reason: t.escalate, Candidates: t.cands, Contact: t.conv.Contact,
-		})
-		if err != nil {
-			return nil, err
-		}
-		b.log.Info("escalated", "conversation", t.conv.ID, "escalation", e.ID, "reason", e.Reason)
-		b.notifyEscalation(ctx, e)
+	if esc != nil {
+		b.log.Info("escalated", "conversation", t.conv.ID, "escalation", esc.ID, "reason", esc.Reason)
+		b.notifyEscalation(ctx, *esc)
 	}
 	return msgs, nil
 }

@@ -64,7 +64,15 @@ func (s *Store) UpdateConversation(ctx context.Context, c Conversation) error {
 	if err := c.validate(); err != nil {
 		return fmt.Errorf("update conversation %q: %w", c.ID, err)
 	}
-	res, err := s.db.ExecContext(ctx, `UPDATE conversations SET lang = ?, status = ?, contact = ?, topic = ?, misses = ?, pending = ?, rated = ?, updated = ? WHERE id = ?`,
+	return updateConversation(ctx, s.db, c)
+}
+
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+func updateConversation(ctx context.Context, db execer, c Conversation) error {
+	res, err := db.ExecContext(ctx, `UPDATE conversations SET lang = ?, status = ?, contact = ?, topic = ?, misses = ?, pending = ?, rated = ?, updated = ? WHERE id = ?`,
 		c.Lang, string(c.Status), c.Contact, c.Topic, c.Misses, string(c.Pending), c.Rated, formatTime(time.Now().UTC()), c.ID)
 	if err != nil {
 		return fmt.Errorf("update conversation %q: %w", c.ID, err)
@@ -73,6 +81,81 @@ func (s *Store) UpdateConversation(ctx context.Context, c Conversation) error {
 		return fmt.Errorf("update conversation: conversation %q: %w", c.ID, ErrNotFound)
 	}
 	return nil
+}
+
+// Turn is everything one conversation turn changes. SaveTurn writes it in
+// one transaction, so a crash never leaves a reply that promised a handoff
+// without its escalation, or messages without the state they imply.
+type Turn struct {
+	// Conversation is the conversation's state after the turn.
+	Conversation Conversation
+	Messages     []Message
+	// Contact, when set, is recorded on the conversation's newest
+	// escalation that is not closed.
+	Contact *string
+	// Escalation, when set, is created (see CreateEscalation).
+	Escalation *Escalation
+}
+
+// SaveTurn stores a turn atomically and returns the stored messages and
+// escalation (nil if none). Errors are those of AppendMessages,
+// UpdateConversation and CreateEscalation; on any error nothing is stored.
+func (s *Store) SaveTurn(ctx context.Context, t Turn) ([]Message, *Escalation, error) {
+	c := t.Conversation
+	if err := c.validate(); err != nil {
+		return nil, nil, fmt.Errorf("save turn of %q: %w", c.ID, err)
+	}
+	var esc *Escalation
+	if t.Escalation != nil {
+		e := *t.Escalation
+		e.ConversationID = c.ID
+		if e.ID == "" {
+			e.ID = NewID()
+		}
+		if e.Status == "" {
+			e.Status = EscalationOpen
+		}
+		if err := e.validate(); err != nil {
+			return nil, nil, fmt.Errorf("save turn of %q: %w", c.ID, err)
+		}
+		esc = &e
+	}
+	if t.Contact != nil && (len(*t.Contact) > MaxContactBytes || strings.ContainsAny(*t.Contact, "\x00\r\n")) {
+		return nil, nil, fmt.Errorf("save turn of %q: %w", c.ID, badRecord("contact must be one line of at most %d bytes", MaxContactBytes))
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, nil, fmt.Errorf("save turn of %q: begin: %w", c.ID, err)
+	}
+	defer tx.Rollback()
+	msgs, err := appendMessages(ctx, tx, c.ID, t.Messages)
+	if err != nil {
+		return nil, nil, err
+	}
+	if esc != nil {
+		c.Status = ConversationEscalated
+	}
+	if err := updateConversation(ctx, tx, c); err != nil {
+		return nil, nil, err
+	}
+	now := time.Now().UTC()
+	if t.Contact != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE escalations SET contact = ?, updated = ? WHERE rowid = (
+			SELECT rowid FROM escalations WHERE conversation_id = ? AND status != ? ORDER BY created DESC, rowid DESC LIMIT 1)`,
+			*t.Contact, formatTime(now), c.ID, string(EscalationClosed)); err != nil {
+			return nil, nil, fmt.Errorf("save turn of %q: contact: %w", c.ID, err)
+		}
+	}
+	if esc != nil {
+		esc.Created, esc.Updated = now, now
+		if err := insertEscalation(ctx, tx, *esc); err != nil {
+			return nil, nil, err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, nil, fmt.Errorf("save turn of %q: commit: %w", c.ID, err)
+	}
+	return msgs, esc, nil
 }
 
 // CountMessages returns how many messages the conversation holds (0 for an
@@ -250,18 +333,25 @@ func (s *Store) CreateEscalation(ctx context.Context, e Escalation) (Escalation,
 	if n, err := res.RowsAffected(); err == nil && n == 0 {
 		return Escalation{}, fmt.Errorf("create escalation: conversation %q: %w", e.ConversationID, ErrNotFound)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO escalations (`+escColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.ID, e.ConversationID, e.Lang, string(e.Status), e.Reason, jsonList(e.Candidates), e.Contact, e.ClaimedBy,
-		formatTime(e.Created), formatTime(e.Updated)); err != nil {
-		if isUniqueViolation(err) {
-			return Escalation{}, fmt.Errorf("create escalation %q: %w: id taken", e.ID, ErrConflict)
-		}
-		return Escalation{}, fmt.Errorf("create escalation: %w", err)
+	if err := insertEscalation(ctx, tx, e); err != nil {
+		return Escalation{}, err
 	}
 	if err := tx.Commit(); err != nil {
 		return Escalation{}, fmt.Errorf("create escalation: commit: %w", err)
 	}
 	return e, nil
+}
+
+func insertEscalation(ctx context.Context, tx *sql.Tx, e Escalation) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO escalations (`+escColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.ID, e.ConversationID, e.Lang, string(e.Status), e.Reason, jsonList(e.Candidates), e.Contact, e.ClaimedBy,
+		formatTime(e.Created), formatTime(e.Updated)); err != nil {
+		if isUniqueViolation(err) {
+			return fmt.Errorf("create escalation %q: %w: id taken", e.ID, ErrConflict)
+		}
+		return fmt.Errorf("create escalation: %w", err)
+	}
+	return nil
 }
 
 // Escalation returns the escalation with the given id, or an error

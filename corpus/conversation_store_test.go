@@ -309,3 +309,65 @@ func TestClaimRace(t *testing.T) {
 		t.Errorf("%d claims won; want exactly 1", wins)
 	}
 }
+
+func TestSaveTurn(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTestStore(t)
+	c, err := s.CreateConversation(ctx, Conversation{Lang: "de"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A bad message fails the whole turn: no messages, no escalation, no
+	// state change.
+	bad := c
+	bad.Topic = "faq-1"
+	_, _, err = s.SaveTurn(ctx, Turn{Conversation: bad,
+		Messages:   []Message{{Role: RoleVisitor, Text: "Mitarbeiter bitte"}, {Role: "robot", Text: "x"}},
+		Escalation: &Escalation{Reason: ReasonAskedForPerson}})
+	if !errors.Is(err, ErrInvalidRecord) {
+		t.Fatalf("got %v; want ErrInvalidRecord", err)
+	}
+	if n, _ := s.CountMessages(ctx, c.ID); n != 0 {
+		t.Errorf("%d messages after a failed turn; want 0", n)
+	}
+	if _, err := s.EscalationByConversation(ctx, c.ID); !errors.Is(err, ErrNotFound) {
+		t.Errorf("escalation after a failed turn: %v; want none", err)
+	}
+	if got, _ := s.Conversation(ctx, c.ID); got.Topic != "" || got.Status != ConversationOpen {
+		t.Errorf("conversation %+v after a failed turn; want it unchanged", got)
+	}
+
+	msgs, esc, err := s.SaveTurn(ctx, Turn{Conversation: bad,
+		Messages:   []Message{{Role: RoleVisitor, Text: "Mitarbeiter bitte"}, {Role: RoleBot, Text: "übergeben", Decision: DecisionEscalate}},
+		Escalation: &Escalation{Lang: "de", Reason: ReasonAskedForPerson}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) != 2 || esc == nil || esc.ConversationID != c.ID || esc.Status != EscalationOpen {
+		t.Fatalf("got %+v, %+v; want two messages and an open escalation", msgs, esc)
+	}
+	if got, _ := s.Conversation(ctx, c.ID); got.Topic != "faq-1" || got.Status != ConversationEscalated {
+		t.Errorf("conversation %+v; want the new topic and status escalated", got)
+	}
+	contact := "kunde@example.de"
+	if _, _, err := s.SaveTurn(ctx, Turn{Conversation: bad, Messages: []Message{{Role: RoleVisitor, Text: contact}}, Contact: &contact}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Escalation(ctx, esc.ID); got.Contact != contact {
+		t.Errorf("escalation contact %q; want %q", got.Contact, contact)
+	}
+	// A closed escalation is not touched by a later contact.
+	if err := s.SetEscalationStatus(ctx, esc.ID, EscalationClosed); err != nil {
+		t.Fatal(err)
+	}
+	other := "+49 30 123456"
+	if _, _, err := s.SaveTurn(ctx, Turn{Conversation: bad, Messages: []Message{{Role: RoleVisitor, Text: other}}, Contact: &other}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Escalation(ctx, esc.ID); got.Contact != contact {
+		t.Errorf("closed escalation's contact %q; want it unchanged (%q)", got.Contact, contact)
+	}
+	if _, _, err := s.SaveTurn(ctx, Turn{Conversation: Conversation{ID: "nope", Status: ConversationOpen}, Messages: []Message{{Role: RoleVisitor, Text: "x"}}}); !errors.Is(err, ErrNotFound) {
+		t.Errorf("turn of unknown conversation: got %v; want ErrNotFound", err)
+	}
+}
