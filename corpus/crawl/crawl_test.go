@@ -438,16 +438,16 @@ func TestResume(t *testing.T) {
 	src.Type = TypeSitemap
 	ctx, cancel := context.WithCancel(context.Background())
 	var pages atomic.Int64
-	site.onReq = func(p string) {
+	site.setOnReq(func(p string) {
 		if strings.HasPrefix(p, "/gen/p/") && pages.Add(1) == 120 {
 			cancel()
 		}
-	}
+	})
 	_, err := c.Run(ctx, src)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("killed run: got %v; want context.Canceled", err)
 	}
-	site.onReq = nil
+	site.setOnReq(nil)
 	stored := map[string]bool{}
 	for i := range genPages {
 		u := site.url("/gen/p/" + itoa(i) + ".html")

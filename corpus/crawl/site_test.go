@@ -63,6 +63,13 @@ func (s *fixtureSite) totalRequests() int {
 	return s.total
 }
 
+// setOnReq sets a function every request calls first with its path.
+func (s *fixtureSite) setOnReq(f func(path string)) {
+	s.mu.Lock()
+	s.onReq = f
+	s.mu.Unlock()
+}
+
 func (s *fixtureSite) setGone(p string, g bool) {
 	s.mu.Lock()
 	s.gone[p] = g
