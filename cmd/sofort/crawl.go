@@ -140,6 +140,11 @@ func cmdCrawl(ctx context.Context, args []string, io stdio) error {
 // adHocSources makes one source per host of the URLs, named after the
 // host, each URL's directory its scope.
 func adHocSources(urls []string, typ string, allowPrivate bool, maxPages int, lang string) ([]crawl.Source, error) {
+	switch typ {
+	case crawl.TypeAuto, crawl.TypeHTML, crawl.TypeSitemap, crawl.TypeFeed, crawl.TypeDiscourse:
+	default:
+		return nil, fmt.Errorf("--type %q: want auto, html, sitemap, feed or discourse", typ)
+	}
 	var out []crawl.Source
 	byHost := map[string]int{}
 	for _, raw := range urls {

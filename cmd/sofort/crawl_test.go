@@ -80,6 +80,7 @@ func TestCrawlCommandConfig(t *testing.T) {
 		{"unknown source", "sources:\n  - name: help\n    url: " + site.URL + "/hilfe/\n", []string{"--source", "forum"}, 2, "", `no source "forum"`},
 		{"source and urls", "", []string{"--source", "help", site.URL}, 2, "", "not both"},
 		{"bad url", "", []string{"ftp://example.com/"}, 2, "", "not an http or https URL"},
+		{"bad type", "", []string{"--type", "wiki", "https://example.com/"}, 2, "", `--type "wiki"`},
 		{"one source", "sources:\n  - name: help\n    url: " + site.URL + "/hilfe/\n    allow_networks: [127.0.0.0/8]\n    delay: 0s\n  - name: other\n    url: https://other.invalid/\n",
 			[]string{"--source", "help"}, 0, "crawl help: 2 URLs", ""},
 	}
