@@ -63,7 +63,7 @@ func buildTemplate(dir string) error {
 
 // env is one test's copy of the demo data dir, opened.
 type env struct {
-	t   *testing.T
+	t   testing.TB
 	dir string
 	st  *corpus.Store
 	idx *index.Index
@@ -71,7 +71,7 @@ type env struct {
 	cfg bot.Config
 }
 
-func newEnv(t *testing.T, cfg bot.Config) *env {
+func newEnv(t testing.TB, cfg bot.Config) *env {
 	t.Helper()
 	dir := t.TempDir()
 	if err := copyDir(template, dir); err != nil {
