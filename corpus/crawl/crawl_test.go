@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -576,5 +577,34 @@ func TestDuplicateTakesOver(t *testing.T) {
 	}
 	if got := published(); len(got) != 1 || got[0] != site.url(dup) {
 		t.Errorf("published after the holder went: got %v; want the former duplicate's", got)
+	}
+}
+
+// TestCrawlDelay: robots.txt's Crawl-delay spaces the requests to a host
+// even when the source asks for none.
+func TestCrawlDelay(t *testing.T) {
+	site := newFixtureSite(t)
+	site.setBody("/robots.txt", "User-agent: *\nDisallow: /nothing\n\nUser-agent: sofort\nCrawl-delay: 0.2\n")
+	var mu sync.Mutex
+	var starts []time.Time
+	site.setOnReq(func(p string) {
+		if strings.HasPrefix(p, "/feeds/") {
+			mu.Lock()
+			starts = append(starts, time.Now())
+			mu.Unlock()
+		}
+	})
+	st := openStore(t)
+	src := testSource("feeds", site.url("/feeds/rss.xml"), site.url("/feeds/atom.xml"))
+	if _, err := testCrawler(st).Run(context.Background(), src); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(starts) != 2 {
+		t.Fatalf("feed requests: got %d; want 2", len(starts))
+	}
+	if gap := starts[1].Sub(starts[0]).Abs(); gap < 190*time.Millisecond {
+		t.Errorf("gap between requests: %v; want at least the Crawl-delay of 200ms", gap)
 	}
 }
