@@ -110,6 +110,8 @@ func TestCommandHelp(t *testing.T) {
 		"stats":   {"-data"},
 		"eval":    {"-corpus", "-cases", "-mode", "-json", "-misses", "-answer-threshold", "-intent-answer-threshold"},
 		"shell":   {"-data", "-mode"},
+		"serve":   {"-data", "-addr", "-webhook-url", "-rate-limit", "-trust-proxy", "-secure-cookies"},
+		"user":    {"-data"},
 	}
 	for name := range commands() {
 		if _, ok := flags[name]; !ok {
