@@ -438,6 +438,16 @@ func TestClarify(t *testing.T) {
 			{in: bot.Input{Text: ambiguous}, decision: corpus.DecisionClarify},
 			{in: bot.Input{Text: "Wie kündige ich meinen Vertrag?"}, decision: corpus.DecisionAnswer, source: "faq-de-kuendigung"},
 		}},
+		{"a choice retired since it was offered", []step{
+			{in: bot.Input{Text: ambiguous}, decision: corpus.DecisionClarify, choices: ambiguousChoices,
+				check: func(t *testing.T, e *env, _ string) {
+					if err := e.st.SetStatus(context.Background(), "faq-de-handy-verloren", corpus.StatusRetired); err != nil {
+						t.Fatal(err)
+					}
+					t.Cleanup(func() { e.st.SetStatus(context.Background(), "faq-de-handy-verloren", corpus.StatusPublished) })
+				}},
+			{in: bot.Input{Choice: "faq-de-handy-verloren"}, wantErr: bot.ErrInvalid},
+		}},
 		{"a choice that was not offered", []step{
 			{in: bot.Input{Text: ambiguous}, decision: corpus.DecisionClarify},
 			{in: bot.Input{Choice: "faq-en-roaming"}, wantErr: bot.ErrInvalid},

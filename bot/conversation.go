@@ -305,8 +305,9 @@ func (b *Bot) onChoice(ctx context.Context, t *turn, docID string) error {
 		t.visitor.Text = say(t.lang, txtChoicePrefix, offered.Title)
 	}
 	doc, err := b.st.Get(ctx, docID)
-	if errors.Is(err, corpus.ErrNotFound) {
-		return fmt.Errorf("%w: document %q is gone", ErrInvalid, docID)
+	if errors.Is(err, corpus.ErrNotFound) || err == nil && doc.Status != corpus.StatusPublished {
+		// Retired by staff since it was offered.
+		return fmt.Errorf("%w: document %q is no longer available", ErrInvalid, docID)
 	}
 	if err != nil {
 		return err
