@@ -118,6 +118,12 @@ func TestFeedAndSitemapErrors(t *testing.T) {
 	if err != nil || len(f.Items) != 1 || f.Items[0].Title != "Grün" || f.Items[0].ID != "https://x.example/1" {
 		t.Errorf("latin-1 feed: got %+v, %v", f, err)
 	}
+	atom, err := ParseFeed([]byte(`<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>1</id><title type="html">A &amp;amp; B</title>
+		<content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml"><p>Erster</p><p>Zweiter <b>Absatz</b></p></div></content></entry>
+		<entry><id>2</id><title>C</title><summary type="html"><![CDATA[<p>Nur <i>Zusammenfassung</i></p>]]></summary></entry></feed>`))
+	if err != nil || len(atom.Items) != 2 || atom.Items[0].Title != "A & B" || atom.Items[0].Text != "Erster\n\nZweiter Absatz" || atom.Items[1].Text != "Nur Zusammenfassung" {
+		t.Errorf("atom text constructs: got %+v, %v", atom, err)
+	}
 	// A gzip bomb stops at the cap.
 	var b bytes.Buffer
 	zw := gzip.NewWriter(&b)

@@ -54,6 +54,21 @@ type xmlFeed struct {
 	Entries []xmlItem `xml:"entry"`
 }
 
+// atomText is an Atom text construct: type="text" or "html" carry their
+// text as character data (HTML escaped), type="xhtml" as inline markup.
+type atomText struct {
+	Type  string `xml:"type,attr"`
+	Text  string `xml:",chardata"`
+	Inner string `xml:",innerxml"`
+}
+
+func (a atomText) String() string {
+	if a.Type == "xhtml" {
+		return a.Inner
+	}
+	return a.Text
+}
+
 type xmlItem struct {
 	Title       string    `xml:"title"`
 	Links       []rssLink `xml:"link"`
@@ -61,8 +76,8 @@ type xmlItem struct {
 	ID          string    `xml:"id"`
 	Description string    `xml:"description"`
 	Encoded     string    `xml:"http://purl.org/rss/1.0/modules/content/ encoded"`
-	Summary     string    `xml:"summary"`
-	Content     string    `xml:"content"`
+	Summary     atomText  `xml:"summary"`
+	Content     atomText  `xml:"content"`
 	PubDate     string    `xml:"pubDate"`
 	Published   string    `xml:"published"`
 	Updated     string    `xml:"updated"`
@@ -113,7 +128,7 @@ func ParseFeed(body []byte) (*Feed, error) {
 			}
 		}
 		x.ID = strings.TrimSpace(firstNonEmpty(it.GUID, it.ID, x.Link))
-		x.Text = Text(firstNonEmpty(it.Encoded, it.Content, it.Description, it.Summary))
+		x.Text = Text(firstNonEmpty(it.Encoded, it.Content.String(), it.Description, it.Summary.String()))
 		x.Published = strings.TrimSpace(firstNonEmpty(it.PubDate, it.Published, it.Date, it.Updated))
 		for _, c := range it.Categories {
 			if s := collapse(firstNonEmpty(c.Term, c.Text)); s != "" {
