@@ -44,6 +44,7 @@ type yamlSource struct {
 	AllowPrivate  bool     `yaml:"allow_private"`
 	AllowNetworks []string `yaml:"allow_networks"`
 	IgnoreRobots  bool     `yaml:"ignore_robots"`
+	Sweep         string   `yaml:"sweep"`
 	APIKey        string   `yaml:"api_key"`
 	APIKeyEnv     string   `yaml:"api_key_env"`
 	APIUsername   string   `yaml:"api_username"`
@@ -99,7 +100,7 @@ func ParseConfig(data []byte) (Config, error) {
 			field string
 			in    string
 			out   *time.Duration
-		}{{"schedule", ys.Schedule, &s.Schedule}, {"delay", ys.Delay, &s.Delay}, {"timeout", ys.Timeout, &s.Timeout}} {
+		}{{"schedule", ys.Schedule, &s.Schedule}, {"delay", ys.Delay, &s.Delay}, {"timeout", ys.Timeout, &s.Timeout}, {"sweep", ys.Sweep, &s.Sweep}} {
 			if d.in == "" {
 				continue
 			}
@@ -111,6 +112,9 @@ func ParseConfig(data []byte) (Config, error) {
 		}
 		if ys.Delay != "" && s.Delay == 0 {
 			s.Delay = NoDelay
+		}
+		if ys.Sweep != "" && s.Sweep == 0 {
+			s.Sweep = -1 // "0s": never
 		}
 		for _, n := range ys.AllowNetworks {
 			p, err := netip.ParsePrefix(strings.TrimSpace(n))

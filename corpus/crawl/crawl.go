@@ -181,7 +181,22 @@ func (c *Crawler) Run(ctx context.Context, src Source) (Stats, error) {
 		}
 		seeds = append(seeds, corpus.CrawlPage{URL: raw, Kind: kind})
 	}
-	num, resumed, err := c.Store.BeginCrawlRun(ctx, src.Name, seeds, kindDCLatest, kindDCTopic)
+	// Discourse topics are fetched when bumped; a periodic sweep fetches
+	// them all, so deleted topics (404) are retired.
+	noRequeue := []string{kindDCLatest, kindDCTopic}
+	sweepKey := "crawl_sweep:" + src.Name
+	sweep := false
+	if src.Sweep > 0 && (src.Type == TypeDiscourse || src.Type == TypeAuto) {
+		last, err := c.Store.Meta(ctx, sweepKey)
+		t, _ := time.Parse(time.RFC3339, last)
+		if err != nil && !errors.Is(err, corpus.ErrNotFound) {
+			return st, err
+		}
+		if sweep = time.Since(t) >= src.Sweep; sweep {
+			noRequeue = noRequeue[:1]
+		}
+	}
+	num, resumed, err := c.Store.BeginCrawlRun(ctx, src.Name, seeds, noRequeue...)
 	if err != nil {
 		return st, err
 	}
@@ -210,6 +225,11 @@ func (c *Crawler) Run(ctx context.Context, src Source) (Stats, error) {
 	}
 	if err := c.Store.FinishCrawlRun(ctx, src.Name, num, runErr, string(stats)); err != nil {
 		return st, err
+	}
+	if sweep && !resumed && runErr == "" {
+		if err := c.Store.SetMeta(ctx, sweepKey, start.UTC().Format(time.RFC3339)); err != nil {
+			return st, err
+		}
 	}
 	r.log.Info("crawl done", "stats", st.String())
 	return st, nil

@@ -365,6 +365,22 @@ func TestDiscourse(t *testing.T) {
 	if d, _ := st.Get(ctx, "forum:t4"); len(d.Posts) != 2 || d.Posts[1].Body != "Danke, hat geklappt!" {
 		t.Errorf("bumped topic: got %+v", d.Posts)
 	}
+	// A topic deleted on the forum is retired by the next sweep.
+	site.forum.remove(3)
+	if _, err := c.Run(ctx, src); err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := st.Get(ctx, "forum:t3"); d.Status != corpus.StatusPublished {
+		t.Errorf("deleted topic before a sweep: got %s; want still published (not fetched)", d.Status)
+	}
+	src.Sweep = time.Nanosecond
+	stats, err = c.Run(ctx, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := st.Get(ctx, "forum:t3"); d.Status != corpus.StatusRetired || stats.Gone != 1 {
+		t.Errorf("deleted topic after a sweep: got %s (%s); want retired", d.Status, stats)
+	}
 }
 
 // TestAdHocDetection: an auto source recognises a feed and a Discourse

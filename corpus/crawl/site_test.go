@@ -14,6 +14,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -277,6 +278,13 @@ func newFakeForum() *fakeForum {
 		f.topics[2].posts = append(f.topics[2].posts, forumPost{user: "user" + strconv.Itoa(i), html: fmt.Sprintf("<p>Beitrag %d zu Tarifen.</p>", i+1)})
 	}
 	return f
+}
+
+// remove deletes topic id, as staff deleting a topic does.
+func (f *fakeForum) remove(id int64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.topics = slices.DeleteFunc(f.topics, func(t *forumTopic) bool { return t.id == id })
 }
 
 // bump adds a reply to topic id.

@@ -62,6 +62,11 @@ type Source struct {
 	// IgnoreRobots is for a site's own staff crawling their intranet;
 	// off by default.
 	IgnoreRobots bool
+	// Sweep is how often a Discourse source fetches every topic it knows,
+	// not only bumped ones, so topics deleted on the forum are retired
+	// (default 7 days; negative: never). The first run of a source fetches
+	// every topic anyway.
+	Sweep time.Duration
 
 	// APIKey and APIUsername are sent as Discourse's Api-Key and
 	// Api-Username headers, to the forum's host only.
@@ -142,6 +147,9 @@ func (s Source) withDefaults() (Source, error) {
 	}
 	if s.MaxRedirects <= 0 {
 		s.MaxRedirects = 5
+	}
+	if s.Sweep == 0 {
+		s.Sweep = 7 * 24 * time.Hour
 	}
 	return s, nil
 }
