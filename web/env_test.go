@@ -126,6 +126,8 @@ type envOptions struct {
 	webhook WebhookConfig
 	// dataDir, when set, opens an existing data dir (restart tests).
 	dataDir string
+	// maxMessages overrides the bot's per-conversation cap.
+	maxMessages int
 }
 
 // newEnv starts a server over a copy of the demo corpus. The rate limit is
@@ -158,6 +160,9 @@ func newEnv(t testing.TB, o envOptions) *env {
 	}
 	bc := bot.DefaultConfig()
 	bc.OnEscalate, bc.OnAgentReply = e.notifier.OnEscalate, e.notifier.OnAgentReply
+	if o.maxMessages > 0 {
+		bc.MaxMessages = o.maxMessages
+	}
 	e.bot = bot.New(e.store, e.index, bc, log)
 	cfg := o.cfg
 	if cfg.RateLimit == 0 {

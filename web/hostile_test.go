@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,7 +17,8 @@ import (
 // request gets a clear 4xx with a JSON error naming the problem, and the
 // server keeps answering normally afterwards.
 func TestHostileInput(t *testing.T) {
-	e := newEnv(t, envOptions{})
+	// A low cap, so "thousands of messages" hits it quickly.
+	e := newEnv(t, envOptions{maxMessages: 60})
 	id := e.start("en").Conversation.ID
 	msgs := e.say(id, map[string]any{"text": "How do I cancel my Funkfuchs contract?"})
 	answer := lastBot(t, msgs)
@@ -100,23 +102,27 @@ func TestHostileInput(t *testing.T) {
 	})
 
 	t.Run("thousands of messages", func(t *testing.T) {
+		// 2000 messages into one conversation from 8 clients at once.
 		c := e.start("en").Conversation.ID
-		var limited, ok int
-		for i := range 2000 {
-			var ae apiError
-			st := e.api("POST", "/api/v1/conversations/"+c+"/messages", map[string]string{"text": fmt.Sprintf("hello %d", i)}, &ae)
-			switch {
-			case st == http.StatusOK:
-				ok++
-			case st == http.StatusTooManyRequests && ae.Error.Code == "limit":
-				limited++
-			default:
-				t.Fatalf("message %d: status %d %+v", i, st, ae)
-			}
+		var mu sync.Mutex
+		codes := map[string]int{}
+		var wg sync.WaitGroup
+		for w := range 8 {
+			wg.Go(func() {
+				for i := range 250 {
+					var ae apiError
+					st := e.api("POST", "/api/v1/conversations/"+c+"/messages", map[string]string{"text": fmt.Sprintf("hello %d/%d", w, i)}, &ae)
+					mu.Lock()
+					codes[fmt.Sprintf("%d %s", st, ae.Error.Code)]++
+					mu.Unlock()
+				}
+			})
 		}
+		wg.Wait()
 		n, err := e.store.CountMessages(context.Background(), c)
-		if err != nil || limited == 0 || n > e.bot.Config().MaxMessages+2 {
-			t.Fatalf("2000 messages: %d accepted, %d refused with 'limit', %d stored (%v); want a cap at %d", ok, limited, n, err, e.bot.Config().MaxMessages)
+		max := e.bot.Config().MaxMessages
+		if err != nil || codes["429 limit"] == 0 || codes["200 "]+codes["429 limit"] != 2000 || n > max+3 {
+			t.Fatalf("2000 messages: %v, %d stored (%v); want 200s, then 429 'limit', and at most %d stored", codes, n, err, max)
 		}
 	})
 
