@@ -203,12 +203,21 @@ func normalizeURL(u *url.URL) string {
 	return c.String()
 }
 
+// inScope reports whether u lies under one of the source's scope
+// prefixes. http and https count as the same site, and so do a host and
+// its www. name: sites redirect between them, and a user who typed one
+// means both.
 func (s *Source) inScope(u *url.URL) bool {
-	n := normalizeURL(u)
+	n := scopeKey(normalizeURL(u))
 	for _, p := range s.Scope {
-		if strings.HasPrefix(n, p) {
+		if strings.HasPrefix(n, scopeKey(p)) {
 			return true
 		}
 	}
 	return false
+}
+
+func scopeKey(normalized string) string {
+	_, rest, _ := strings.Cut(normalized, "://")
+	return strings.TrimPrefix(rest, "www.")
 }
