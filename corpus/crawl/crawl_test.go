@@ -422,13 +422,15 @@ func TestPrivateAddressRefused(t *testing.T) {
 	if site.totalRequests() != 0 {
 		t.Errorf("the crawler reached a loopback server: %d requests", site.totalRequests())
 	}
+	// robots.txt is unreachable, so RFC 9309 says: disallow all; the
+	// error says why it was unreachable.
 	p, err := st.CrawlPageOf(context.Background(), "strict", u.String())
-	if err != nil || p.State != corpus.CrawlBlocked && p.State != corpus.CrawlError {
-		t.Fatalf("seed: got %+v, %v", p, err)
+	if err != nil || p.State != corpus.CrawlError || !strings.Contains(p.Error, "robots.txt unreachable") ||
+		!strings.Contains(p.Error, "private, loopback or link-local address") {
+		t.Fatalf("seed: got %+v, %v; want an error naming the refused address", p, err)
 	}
-	// robots.txt is unreachable, so RFC 9309 says: disallow all.
-	if stats.Blocked != 1 {
-		t.Errorf("stats: %s; want the seed blocked (robots.txt unreachable)", stats)
+	if stats.Errors != 1 {
+		t.Errorf("stats: %s; want the seed failed", stats)
 	}
 	if info, err := st.CrawlSourceOf(context.Background(), "strict"); err != nil || !strings.Contains(info.LastError, "all 1 URLs failed") || !info.LastSuccess.IsZero() {
 		t.Errorf("source of a run where everything failed: got %+v, %v; want its last error", info, err)

@@ -208,8 +208,12 @@ func (f *fetcher) get(ctx context.Context, r request) (*response, error) {
 		return nil, ErrScheme
 	}
 	if r.robots {
-		rules := f.robotsFor(ctx, u)
+		rules, rerr := f.robotsFor(ctx, u)
 		if !rules.Allowed(u.RequestURI()) {
+			if rerr != nil {
+				// Not the site's wish but a failure to reach it: said as such.
+				return nil, fmt.Errorf("robots.txt unreachable, so nothing may be fetched (RFC 9309): %w", rerr)
+			}
 			return nil, ErrRobots
 		}
 	}
@@ -320,8 +324,9 @@ func robotsKey(u *url.URL) string { return u.Scheme + "://" + strings.ToLower(u.
 
 // robotsFor returns the robots.txt rules for u's host, fetching them once
 // per crawl run. As RFC 9309 says: a 4xx means no rules, a 5xx or a
-// network failure means everything is disallowed.
-func (f *fetcher) robotsFor(ctx context.Context, u *url.URL) *robots.Rules {
+// network failure means everything is disallowed; the error then says
+// why robots.txt was unreachable.
+func (f *fetcher) robotsFor(ctx context.Context, u *url.URL) (*robots.Rules, error) {
 	key := robotsKey(u)
 	f.mu.Lock()
 	e := f.robots[key]
@@ -343,7 +348,7 @@ func (f *fetcher) robotsFor(ctx context.Context, u *url.URL) *robots.Rules {
 			e.rules = robots.AllowAll()
 		}
 	})
-	return e.rules
+	return e.rules, e.err
 }
 
 // hostLimits enforces per-host politeness across every source of a

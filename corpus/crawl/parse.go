@@ -41,7 +41,8 @@ func (r *run) parse(ctx context.Context, p corpus.CrawlPage, resp *response, o *
 		if p.Kind == kindSeed && !r.src.IgnoreRobots {
 			// A site's robots.txt often names its sitemaps: an ad hoc
 			// crawl of a help centre then finds pages no link reaches.
-			for _, sm := range r.f.robotsFor(ctx, resp.url).Sitemaps {
+			rules, _ := r.f.robotsFor(ctx, resp.url)
+			for _, sm := range rules.Sitemaps {
 				if l, ok := r.link(sm, kindSitemap, p.Depth); ok {
 					o.res.Links = append(o.res.Links, l)
 				}
