@@ -93,7 +93,7 @@ func (r *run) parseSitemap(p corpus.CrawlPage, resp *response, o *outcome) error
 	if sm.Index {
 		kind = kindSitemap
 	}
-	for _, e := range sm.URLs {
+	for _, e := range sm.URLs[:min(len(sm.URLs), maxLinksPerSitemap)] {
 		if l, ok := r.link(e.Loc, kind, p.Depth); ok {
 			o.res.Links = append(o.res.Links, l)
 		}
@@ -132,9 +132,21 @@ func (r *run) parseFeed(p corpus.CrawlPage, resp *response, o *outcome) error {
 	return nil
 }
 
+// Caps on what one URL may add, so a hostile page cannot flood the
+// store or the frontier: a sitemap may list 50,000 URLs (the protocol's
+// limit), a page link to 5,000, and one URL yield 2,000 documents.
+const (
+	maxLinksPerSitemap = 50000
+	maxLinksPerPage    = 5000
+	maxDocsPerURL      = 2000
+)
+
 // addDoc adds d to the outcome if it is valid, and notes why not
 // otherwise (the page's other documents still count).
 func (r *run) addDoc(o *outcome, d corpus.Document) {
+	if len(o.docs) >= maxDocsPerURL {
+		return
+	}
 	d.Normalize()
 	if err := d.Validate(); err != nil {
 		r.log.Debug("crawl: document rejected", "url", o.res.Page.URL, "err", err)
@@ -160,7 +172,7 @@ func (r *run) parseHTML(p corpus.CrawlPage, resp *response, o *outcome) error {
 		follow = false
 	}
 	if follow {
-		for _, l := range page.Links {
+		for _, l := range page.Links[:min(len(page.Links), maxLinksPerPage)] {
 			if link, ok := r.link(l, kindPage, p.Depth+1); ok {
 				o.res.Links = append(o.res.Links, link)
 			}
