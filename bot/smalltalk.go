@@ -34,7 +34,8 @@ var (
 	greetingWords = set("hallo", "hi", "hello", "hey", "moin", "servus", "grüß", "gruß", "gott", "guten", "tag", "morgen", "abend",
 		"good", "morning", "afternoon", "evening", "day", "hiya", "howdy", "grüezi", "na", "there", "zusammen", "liebe", "leute", "team")
 	thanksWords = set("danke", "dankeschön", "vielen", "dank", "besten", "herzlichen", "thanks", "thank", "you", "thx", "ty", "cheers", "much",
-		"so", "very", "many", "super", "toll", "prima", "great", "perfect", "perfekt", "klasse", "ok", "okay", "schön", "sehr")
+		"so", "very", "many", "super", "toll", "prima", "great", "perfect", "perfekt", "klasse", "ok", "okay", "schön", "sehr",
+		"for", "your", "the", "help", "helping", "me", "a", "lot", "all", "info", "answer", "assist", "das", "war", "hilfe", "für", "ihre", "deine", "die", "antwort", "mir", "hilfreich")
 	byeWords = set("tschüss", "tschüs", "ciao", "bye", "goodbye", "auf", "wiedersehen", "wiederschauen", "bis", "bald", "dann", "see", "later", "ya")
 	yesWords = set("ja", "yes", "yep", "yeah", "jawohl", "gerne", "gern", "bitte", "please", "ok", "okay", "sure", "genau", "klar", "hat", "geholfen", "helped", "it", "that", "did", "das", "danke", "thanks")
 	noWords  = set("nein", "no", "nope", "nee", "nö", "nicht", "not", "leider", "hat", "geholfen", "help", "helped", "didn't", "didnt", "did", "it", "that", "das", "danke", "thanks", "unfortunately", "n't")

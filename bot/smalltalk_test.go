@@ -19,7 +19,9 @@ func TestClassify(t *testing.T) {
 		{"Danke!", intentThanks},
 		{"Vielen Dank", intentThanks},
 		{"thank you so much", intentThanks},
-		{"thanks for your help", intentQuestion}, // "for", "your", "help" carry content: retrieval decides
+		{"thanks for your help", intentThanks},
+		{"Danke für Ihre Hilfe!", intentThanks},
+		{"thanks, but how do I cancel?", intentQuestion},
 		{"Tschüss", intentBye},
 		{"bye", intentBye},
 		{"Mitarbeiter bitte", intentPerson},
