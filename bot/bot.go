@@ -319,6 +319,8 @@ func (b *Bot) decide(ctx context.Context, text, lang string) (Decision, error) {
 		}
 		d.Choices = n
 	}
+	b.log.Debug("decision", "kind", d.Kind, "score", d.Score, "top", hits[0].DocID, "second", second,
+		"answer_threshold", answerT, "clarify_threshold", clarifyT, "margin", margin, "lang", lang)
 	return d, nil
 }
 
