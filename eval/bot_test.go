@@ -120,8 +120,10 @@ func TestRunBotReal(t *testing.T) {
 	if *rep.InScopeAccuracy != 1 || *rep.OOSRecall != 1 || *rep.AnswerPrecision != 1 {
 		t.Errorf("got accuracy %v, oos recall %v, precision %v; want 1, 1, 1 (misses %+v)", *rep.InScopeAccuracy, *rep.OOSRecall, *rep.AnswerPrecision, rep.Misses)
 	}
-	if !near(rep.Answered, 0.5) || !near(rep.Escalated, 0.5) {
-		t.Errorf("got answered %v, escalated %v; want 0.5 each", rep.Answered, rep.Escalated)
+	// The two requests for a person escalate whatever the scores; the
+	// off-topic question may get choices instead.
+	if !near(rep.Answered, 0.5) || rep.Escalated < 2.0/6-1e-9 || !near(rep.Answered+rep.Clarified+rep.Escalated, 1) {
+		t.Errorf("got answered %v, clarified %v, escalated %v; want 0.5 answered, at least 2/6 escalated, no small talk", rep.Answered, rep.Clarified, rep.Escalated)
 	}
 	if rep.Latency.P50 <= 0 || rep.Latency.P99 < rep.Latency.P50 {
 		t.Errorf("latency %+v; want 0 < p50 <= p99", rep.Latency)
