@@ -150,11 +150,13 @@ func enqueue(ctx context.Context, tx *sql.Tx, source string, run int64, pages []
 }
 
 // CrawlFrontier returns up to limit URLs queued in run and not yet fetched
-// in it, shallowest first, with what the last fetch of each learnt (for
-// conditional requests).
+// in it, with what the last fetch of each learnt (for conditional
+// requests): seeds (depth 0) first, then those fetched longest ago (never
+// fetched first), shallowest first among equals. A run cut short by a page
+// cap thus goes on where the last one stopped.
 func (s *Store) CrawlFrontier(ctx context.Context, source string, run int64, limit int) ([]CrawlPage, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+crawlPageColumns+` FROM crawl_urls
-		WHERE source = ? AND queued = ? AND fetched < ? ORDER BY depth, rowid LIMIT ?`, source, run, run, limit)
+		WHERE source = ? AND queued = ? AND fetched < ? ORDER BY depth > 0, fetched, depth, rowid LIMIT ?`, source, run, run, limit)
 	if err != nil {
 		return nil, fmt.Errorf("crawl frontier of %s: %w", source, err)
 	}
@@ -202,6 +204,15 @@ func (s *Store) CrawlDocs(ctx context.Context, source, url string) ([]string, er
 		ids = append(ids, id)
 	}
 	return ids, rows.Err()
+}
+
+// CrawlURLCount returns how many URLs source knows (fetched or queued).
+func (s *Store) CrawlURLCount(ctx context.Context, source string) (int, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM crawl_urls WHERE source = ?`, source).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count crawl urls of %s: %w", source, err)
+	}
+	return n, nil
 }
 
 // CrawlDuplicateOf returns another URL of source whose last fetch was ok

@@ -121,7 +121,12 @@ type run struct {
 	dcOnce  sync.Once
 	dcMax   time.Time // newest bumped_at seen this run
 	dcDirty bool
+	known   int  // URLs the source knows, after the last write
+	capped  bool // the frontier cap was hit (logged once)
 }
+
+// frontierFactor times MaxPages is how many URLs a source may know.
+const frontierFactor = 10
 
 // Run crawls src once: it resumes the source's unfinished run if there is
 // one, else starts a new run from the seeds and every URL known from
@@ -201,6 +206,9 @@ func (c *Crawler) Run(ctx context.Context, src Source) (Stats, error) {
 		return st, err
 	}
 	r.num, st.Resumed = num, resumed
+	if r.known, err = c.Store.CrawlURLCount(ctx, src.Name); err != nil {
+		return st, err
+	}
 	if info, err := c.Store.CrawlSourceOf(ctx, src.Name); err == nil {
 		r.cursor, _ = time.Parse(time.RFC3339Nano, info.Cursor)
 		r.dcMax, _ = time.Parse(time.RFC3339Nano, info.NextCursor)
@@ -451,8 +459,22 @@ func (r *run) write(ctx context.Context, outs []outcome, st *Stats) error {
 		st.Added += ur.Added
 		st.Updated += ur.Updated
 	}
+	if r.known >= r.src.MaxPages*frontierFactor {
+		// A link trap (a calendar, endless filters) must not grow the
+		// frontier without bound: new links wait until it shrinks.
+		for i := range results {
+			results[i].Links = nil
+		}
+		if !r.capped {
+			r.capped = true
+			r.log.Warn("crawl: frontier full, new links dropped", "urls", r.known)
+		}
+	}
 	retired, err := r.c.Store.RecordCrawl(ctx, r.src.Name, r.num, results)
 	if err != nil {
+		return err
+	}
+	if r.known, err = r.c.Store.CrawlURLCount(ctx, r.src.Name); err != nil {
 		return err
 	}
 	st.Retired += len(retired)

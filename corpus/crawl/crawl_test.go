@@ -3,6 +3,7 @@ package crawl
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/netip"
 	"net/url"
 	"slices"
@@ -624,5 +625,60 @@ func TestCrawlDelay(t *testing.T) {
 	}
 	if gap := starts[1].Sub(starts[0]).Abs(); gap < 190*time.Millisecond {
 		t.Errorf("gap between requests: %v; want at least the Crawl-delay of 200ms", gap)
+	}
+}
+
+// TestPageAndFrontierCaps: a run fetches at most MaxPages URLs and the
+// next run goes on from there; a source that knows MaxPages×10 URLs stops
+// adding new links (link traps).
+func TestPageAndFrontierCaps(t *testing.T) {
+	ctx := context.Background()
+	site := newFixtureSite(t)
+	links := func(extra string) string {
+		var b strings.Builder
+		b.WriteString(`<html lang="de"><head><title>Alle Fragen</title></head><body><main><p>Alle Fragen</p>`)
+		for i := range genPages {
+			fmt.Fprintf(&b, `<a href="/gen/p/%d.html">%d</a>`, i, i)
+		}
+		b.WriteString(extra + `</main></body></html>`)
+		return b.String()
+	}
+	site.setBody("/links.html", links(""))
+	st := openStore(t)
+	c := testCrawler(st)
+	src := testSource("caps", site.url("/links.html"))
+	// Not the sitemaps robots.txt names.
+	src.Scope = []string{site.url("/links.html"), site.url("/gen/")}
+	src.MaxPages = 5
+	fetched := map[string]bool{}
+	for run := range 3 {
+		stats, err := c.Run(ctx, src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if stats.Fetched != 5 {
+			t.Errorf("run %d fetched %d URLs; want MaxPages = 5", run+1, stats.Fetched)
+		}
+	}
+	for i := range genPages {
+		if site.count(fmt.Sprintf("/gen/p/%d.html", i)) > 0 {
+			fetched[strconv.Itoa(i)] = true
+		}
+	}
+	// Three runs: the links page three times (it is a seed), and twelve
+	// different pages.
+	if len(fetched) != 12 {
+		t.Errorf("pages fetched over three runs: %d; want 12 different ones", len(fetched))
+	}
+	// The source knows 301 URLs, more than 5×10: a new link is not added.
+	site.setBody("/links.html", links(`<a href="/gen/extra.html">neu</a>`))
+	if _, err := c.Run(ctx, src); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.CrawlPageOf(ctx, "caps", site.url("/gen/extra.html")); !errors.Is(err, corpus.ErrNotFound) {
+		t.Errorf("a link was queued although the frontier was full: %v", err)
+	}
+	if n, _ := st.CrawlURLCount(ctx, "caps"); n != genPages+1 {
+		t.Errorf("known URLs: got %d; want %d", n, genPages+1)
 	}
 }

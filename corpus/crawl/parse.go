@@ -89,12 +89,12 @@ func (r *run) parseSitemap(p corpus.CrawlPage, resp *response, o *outcome) error
 	if err != nil {
 		return fmt.Errorf("sitemap: %w", err)
 	}
-	kind := kindListed
+	kind, depth := kindListed, p.Depth+1
 	if sm.Index {
-		kind = kindSitemap
+		kind, depth = kindSitemap, p.Depth
 	}
 	for _, e := range sm.URLs[:min(len(sm.URLs), maxLinksPerSitemap)] {
-		if l, ok := r.link(e.Loc, kind, p.Depth); ok {
+		if l, ok := r.link(e.Loc, kind, depth); ok {
 			o.res.Links = append(o.res.Links, l)
 		}
 	}
