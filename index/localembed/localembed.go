@@ -273,8 +273,9 @@ func (e *Embedder) charGrams(words []string, fn func(string)) {
 }
 
 // Fit learns the IDF table from n units (documents); text returns the
-// i-th unit's language and text. Words and character n-grams both get
-// weights.
+// i-th unit's language and text. Words get weights, and character n-grams
+// too when GramIDFPower uses them. With LatentWeight above 0 it also fits
+// the latent model, on an even sample of at most LatentDocs units.
 func Fit(ctx context.Context, opt Options, an *analyze.Analyzer, n int, text func(i int) (lang, text string)) (*IDF, error) {
 	e, err := New(opt, an, nil)
 	if err != nil {
@@ -303,7 +304,11 @@ func Fit(ctx context.Context, opt Options, an *analyze.Analyzer, n int, text fun
 		if latent && i%stride == 0 {
 			ld.add(terms)
 		}
-		e.charGrams(splitWords(analyze.Fold(t)), func(g string) { keys = append(keys, gramKey(g)) })
+		if opt.GramIDFPower != 0 {
+			// Gram weights are only looked up when they count: counting
+			// them was most of the table and a good part of fitting.
+			e.charGrams(splitWords(analyze.Fold(t)), func(g string) { keys = append(keys, gramKey(g)) })
+		}
 		return keys
 	})
 	if ctxErr != nil {
