@@ -158,6 +158,12 @@ CREATE INDEX staff_sessions_expires ON staff_sessions(expires);
 	// 5: conversations remember the newest answer the visitor rated, so a
 	// repeated "did not help" on the same answer counts once.
 	`ALTER TABLE conversations ADD COLUMN rated INTEGER NOT NULL DEFAULT 0;`,
+	// 6: a sitemap's lastmod for each URL it lists, and the crawl run that
+	// saw it (only this run's lastmod may spare a request).
+	`
+ALTER TABLE crawl_urls ADD COLUMN lastmod TEXT NOT NULL DEFAULT '';
+ALTER TABLE crawl_urls ADD COLUMN lastmod_run INTEGER NOT NULL DEFAULT 0;
+`,
 }
 
 // migrate brings db to the newest schema, one step per transaction, so a
