@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/sofort-chat/sofort/index/analyze"
@@ -194,5 +195,40 @@ func TestLatentTinyCorpus(t *testing.T) {
 	}
 	if _, err := New(Options{Dim: 32, LatentWeight: 1, LatentDim: 64}, nil, nil); err == nil {
 		t.Error("New with a latent block wider than the vector succeeded; want an error")
+	}
+}
+
+func TestFitCancelled(t *testing.T) {
+	an, err := analyze.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Fit(ctx, DefaultOptions(), an, len(latentCorpus), func(i int) (string, string) { return "de", latentCorpus[i] }); err == nil {
+		t.Error("Fit with a cancelled context succeeded; want context.Canceled")
+	}
+}
+
+// TestFitManyDocuments crosses the analysis batches: documents are counted
+// in order whatever the scheduling, so two fits agree.
+func TestFitManyDocuments(t *testing.T) {
+	docs := make([]string, 1500)
+	for i := range docs {
+		docs[i] = latentCorpus[i%len(latentCorpus)] + " Nummer " + string(rune('a'+i%26))
+	}
+	idf, _ := fitTest(t, DefaultOptions(), docs)
+	again, _ := fitTest(t, DefaultOptions(), docs)
+	if idf.N != len(docs) || idf.Fingerprint() != again.Fingerprint() {
+		t.Errorf("N %d (want %d), fingerprints %s and %s (want equal)", idf.N, len(docs), idf.Fingerprint(), again.Fingerprint())
+	}
+	want := 0
+	for _, d := range docs {
+		if strings.Contains(d, "Maske") {
+			want++
+		}
+	}
+	if df := idf.DF[wordKey("mask")]; df != want {
+		t.Errorf("DF of \"mask\" = %d; want %d (documents with \"Maske\")", df, want)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"runtime"
 	"strings"
 	"sync"
 	"unicode"
@@ -275,41 +276,68 @@ func (e *Embedder) charGrams(words []string, fn func(string)) {
 // Fit learns the IDF table from n units (documents); text returns the
 // i-th unit's language and text. Words get weights, and character n-grams
 // too when GramIDFPower uses them. With LatentWeight above 0 it also fits
-// the latent model, on an even sample of at most LatentDocs units.
+// the latent model, on an even sample of at most LatentDocs units. text is
+// called from several goroutines at once.
 func Fit(ctx context.Context, opt Options, an *analyze.Analyzer, n int, text func(i int) (lang, text string)) (*IDF, error) {
 	e, err := New(opt, an, nil)
 	if err != nil {
 		return nil, err
 	}
-	var ctxErr error
 	var ld latentDocs
 	stride := 1
 	if opt.LatentDocs > 0 && n > opt.LatentDocs {
 		stride = (n + opt.LatentDocs - 1) / opt.LatentDocs
 	}
 	latent := opt.LatentWeight > 0 && opt.LatentDim > 0
+
+	// Analysis is nearly all of fitting, and documents are independent:
+	// each batch is analysed on every core, then counted in order, so the
+	// result does not depend on scheduling and memory stays one batch.
+	const batch = 512
+	workers := max(1, runtime.GOMAXPROCS(0))
+	type unit struct{ terms, keys []string }
+	buf := make([]unit, batch)
+	var ctxErr error
+	analyse := func(lo, hi int) {
+		var wg sync.WaitGroup
+		for w := range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := lo + w; i < hi; i += workers {
+					lang, t := text(i)
+					terms := e.an.Terms(lang, t)
+					keys := make([]string, 0, len(terms))
+					for _, term := range terms {
+						keys = append(keys, wordKey(term))
+					}
+					if opt.GramIDFPower != 0 {
+						// Gram weights are only looked up when they count:
+						// counting them was most of the table and a good
+						// part of fitting.
+						e.charGrams(splitWords(analyze.Fold(t)), func(g string) { keys = append(keys, gramKey(g)) })
+					}
+					buf[i-lo] = unit{terms, keys}
+				}
+			}()
+		}
+		wg.Wait()
+	}
 	idf := FitIDF(n, func(i int) []string {
 		if ctxErr != nil {
 			return nil
 		}
-		if i%256 == 0 {
-			ctxErr = ctx.Err()
+		if i%batch == 0 {
+			if ctxErr = ctx.Err(); ctxErr != nil {
+				return nil
+			}
+			analyse(i, min(i+batch, n))
 		}
-		lang, t := text(i)
-		var keys []string
-		terms := e.an.Terms(lang, t)
-		for _, w := range terms {
-			keys = append(keys, wordKey(w))
-		}
+		u := buf[i%batch]
 		if latent && i%stride == 0 {
-			ld.add(terms)
+			ld.add(u.terms)
 		}
-		if opt.GramIDFPower != 0 {
-			// Gram weights are only looked up when they count: counting
-			// them was most of the table and a good part of fitting.
-			e.charGrams(splitWords(analyze.Fold(t)), func(g string) { keys = append(keys, gramKey(g)) })
-		}
-		return keys
+		return u.keys
 	})
 	if ctxErr != nil {
 		return nil, ctxErr
