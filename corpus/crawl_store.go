@@ -53,6 +53,10 @@ type CrawlPage struct {
 	DuplicateOf  string
 	Error        string
 	FetchedAt    time.Time
+	// LastMod is the lastmod a sitemap gave the URL, as written there, and
+	// LastModRun the run that saw it.
+	LastMod    string
+	LastModRun int64
 }
 
 // Crawl page states.
@@ -133,16 +137,23 @@ func enqueue(ctx context.Context, tx *sql.Tx, source string, run int64, pages []
 	if len(pages) == 0 {
 		return nil
 	}
-	st, err := tx.PrepareContext(ctx, `INSERT INTO crawl_urls (source, url, kind, depth, queued) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (source, url) DO UPDATE SET queued = excluded.queued, kind = excluded.kind,
-			depth = MIN(depth, excluded.depth)
-		WHERE queued < excluded.queued`)
+	// A URL queued again keeps its kind if this run queued it already,
+	// and its lastmod unless a sitemap gives a new one (right-hand sides
+	// see the old row).
+	st, err := tx.PrepareContext(ctx, `INSERT INTO crawl_urls (source, url, kind, depth, queued, lastmod, lastmod_run)
+		VALUES (?, ?, ?, ?, ?, ?, CASE WHEN ? <> '' THEN ? ELSE 0 END)
+		ON CONFLICT (source, url) DO UPDATE SET
+			kind = CASE WHEN queued < excluded.queued THEN excluded.kind ELSE kind END,
+			depth = MIN(depth, excluded.depth),
+			queued = MAX(queued, excluded.queued),
+			lastmod = CASE WHEN excluded.lastmod <> '' THEN excluded.lastmod ELSE lastmod END,
+			lastmod_run = CASE WHEN excluded.lastmod <> '' THEN excluded.lastmod_run ELSE lastmod_run END`)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	for _, p := range pages {
-		if _, err := st.ExecContext(ctx, source, p.URL, p.Kind, p.Depth, run); err != nil {
+		if _, err := st.ExecContext(ctx, source, p.URL, p.Kind, p.Depth, run, p.LastMod, p.LastMod, run); err != nil {
 			return fmt.Errorf("queue %s: %w", p.URL, err)
 		}
 	}
@@ -233,13 +244,13 @@ func (s *Store) CrawlDuplicateOf(ctx context.Context, source, contentHash, url s
 	return other, nil
 }
 
-const crawlPageColumns = `url, kind, depth, state, http_status, etag, last_modified, body_hash, content_hash, duplicate_of, error, fetched_at`
+const crawlPageColumns = `url, kind, depth, state, http_status, etag, last_modified, body_hash, content_hash, duplicate_of, error, fetched_at, lastmod, lastmod_run`
 
 func scanCrawlPage(row scanner) (CrawlPage, error) {
 	var p CrawlPage
 	var at string
 	if err := row.Scan(&p.URL, &p.Kind, &p.Depth, &p.State, &p.HTTPStatus, &p.ETag, &p.LastModified,
-		&p.BodyHash, &p.ContentHash, &p.DuplicateOf, &p.Error, &at); err != nil {
+		&p.BodyHash, &p.ContentHash, &p.DuplicateOf, &p.Error, &at, &p.LastMod, &p.LastModRun); err != nil {
 		return CrawlPage{}, err
 	}
 	if at != "" {
@@ -296,7 +307,7 @@ func (s *Store) RecordCrawl(ctx context.Context, source string, run int64, resul
 	upd, err := tx.PrepareContext(ctx, `INSERT INTO crawl_urls (source, url, kind, depth, queued, fetched, state, http_status,
 			etag, last_modified, body_hash, content_hash, duplicate_of, error, fetched_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (source, url) DO UPDATE SET fetched = excluded.fetched, state = excluded.state,
+		ON CONFLICT (source, url) DO UPDATE SET kind = excluded.kind, fetched = excluded.fetched, state = excluded.state,
 			http_status = excluded.http_status, etag = excluded.etag, last_modified = excluded.last_modified,
 			body_hash = excluded.body_hash, content_hash = excluded.content_hash,
 			duplicate_of = excluded.duplicate_of, error = excluded.error, fetched_at = excluded.fetched_at`)

@@ -16,7 +16,9 @@ import (
 // server in the same process, through its sitemap, into a fresh store on
 // disk, then crawls it again unchanged. It reports pages/s of the first
 // crawl, the peak Go heap during it (sampled every 10 ms), the process's
-// peak RSS (server included), and the time and requests of the recrawl.
+// peak RSS (server included), and the time and requests of the recrawl:
+// with a sitemap without lastmod (one conditional GET per page) and with
+// one (no request for pages the sitemap says are unchanged).
 // Politeness is off (no delay, 8 requests in flight): the figures are the
 // crawler's own cost, not a polite crawl's pace.
 func BenchmarkCrawl(b *testing.B) {
@@ -24,9 +26,14 @@ func BenchmarkCrawl(b *testing.B) {
 	if v, err := strconv.Atoi(os.Getenv("SOFORT_BENCH_CRAWL_PAGES")); err == nil && v > 0 {
 		n = v
 	}
+	b.Run("sitemap", func(b *testing.B) { benchCrawl(b, n, false) })
+	b.Run("sitemap+lastmod", func(b *testing.B) { benchCrawl(b, n, true) })
+}
+
+func benchCrawl(b *testing.B, n int, lastmod bool) {
 	for b.Loop() {
 		site := newFixtureSite(b)
-		site.genN = n
+		site.genN, site.genLM = n, lastmod
 		st := openStore(b)
 		c := &Crawler{Store: st, Workers: 8, BatchSize: batchFromEnv()}
 		src := testSource("bench", site.url("/gen/sitemap.xml"))
@@ -72,7 +79,7 @@ func BenchmarkCrawl(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if again.Added+again.Updated != 0 || again.Unchanged != n+1 {
+		if again.Added+again.Updated != 0 || again.Unchanged+again.Changed != n+1 || lastmod && again.ByLastmod != n {
 			b.Fatalf("recrawl: %s; want %d unchanged", again, n+1)
 		}
 		b.ReportMetric(float64(stats.Fetched)/first.Seconds(), "pages/s")

@@ -69,7 +69,8 @@ type Progress struct {
 type Stats struct {
 	Requests   int64         `json:"requests"`
 	Fetched    int           `json:"fetched"`    // URLs handled
-	Unchanged  int           `json:"unchanged"`  // 304 or same body: nothing parsed
+	Unchanged  int           `json:"unchanged"`  // 304, same body or sitemap lastmod: nothing parsed
+	ByLastmod  int           `json:"by_lastmod"` // of those, not even requested (sitemap lastmod)
 	Changed    int           `json:"changed"`    // parsed anew
 	Gone       int           `json:"gone"`       // 404/410
 	Duplicates int           `json:"duplicates"` // same content as another URL
@@ -88,8 +89,12 @@ type Stats struct {
 const MaxErrors = 100
 
 func (s Stats) String() string {
-	return fmt.Sprintf("%d URLs (%d requests): %d changed, %d unchanged, %d gone, %d duplicates, %d blocked by robots.txt, %d errors; documents: %d added, %d updated, %d retired",
-		s.Fetched, s.Requests, s.Changed, s.Unchanged, s.Gone, s.Duplicates, s.Blocked, s.Errors, s.Added, s.Updated, s.Retired)
+	lastmod := ""
+	if s.ByLastmod > 0 {
+		lastmod = fmt.Sprintf(" (%d by sitemap lastmod, not requested)", s.ByLastmod)
+	}
+	return fmt.Sprintf("%d URLs (%d requests): %d changed, %d unchanged%s, %d gone, %d duplicates, %d blocked by robots.txt, %d errors; documents: %d added, %d updated, %d retired",
+		s.Fetched, s.Requests, s.Changed, s.Unchanged, lastmod, s.Gone, s.Duplicates, s.Blocked, s.Errors, s.Added, s.Updated, s.Retired)
 }
 
 // Frontier kinds.
@@ -252,6 +257,8 @@ type outcome struct {
 	changed bool
 	// same: a 304 or the same body as last time.
 	same bool
+	// byLastmod: not requested, a sitemap's lastmod said unchanged.
+	byLastmod bool
 }
 
 // loop dispatches the frontier to workers and writes their outcomes in
@@ -292,11 +299,12 @@ func (r *run) loop(ctx context.Context, st *Stats) error {
 	}()
 
 	var (
-		queue    []corpus.CrawlPage
-		inflight = map[string]bool{}
-		pending  []outcome
-		handled  int
-		lastProg time.Time
+		queue         []corpus.CrawlPage
+		inflightSeeds int
+		inflight      = map[string]bool{}
+		pending       []outcome
+		handled       int
+		lastProg      time.Time
 	)
 	progress := func(force bool) {
 		if r.c.Progress == nil || !force && time.Since(lastProg) < 200*time.Millisecond {
@@ -348,10 +356,19 @@ func (r *run) loop(ctx context.Context, st *Stats) error {
 				}
 				return err
 			}
+			// Seeds (sitemaps, feeds, start pages; depth 0, listed first)
+			// finish before anything deeper starts, so this run's sitemap
+			// lastmods are known before the pages they list are fetched.
+			seeds := inflightSeeds > 0
 			for _, p := range more {
-				if !inflight[p.URL] {
-					queue = append(queue, p)
+				if inflight[p.URL] {
+					continue
 				}
+				if p.Depth > 0 && seeds {
+					break
+				}
+				seeds = seeds || p.Depth == 0
+				queue = append(queue, p)
 			}
 			if len(queue) == 0 && len(inflight) == 0 {
 				break
@@ -369,8 +386,14 @@ func (r *run) loop(ctx context.Context, st *Stats) error {
 		case send <- next:
 			queue = queue[1:]
 			inflight[next.URL] = true
+			if next.Depth == 0 {
+				inflightSeeds++
+			}
 		case o := <-outs:
 			handled++
+			if o.res.Page.Depth == 0 {
+				inflightSeeds--
+			}
 			pending = append(pending, o)
 			if len(pending) >= batchSize {
 				if err := flush(); err != nil {
@@ -430,6 +453,9 @@ func (r *run) write(ctx context.Context, outs []outcome, st *Stats) error {
 		results = append(results, res)
 		if o.same {
 			st.Unchanged++
+		}
+		if o.byLastmod {
+			st.ByLastmod++
 		}
 		switch res.Page.State {
 		case corpus.CrawlGone:
@@ -564,13 +590,24 @@ func (r *run) fetchOne(ctx context.Context, p corpus.CrawlPage) outcome {
 		return o
 	}
 	req := request{url: p.URL, scoped: true, robots: !r.src.IgnoreRobots}
-	known := !r.c.Refetch && (p.State == corpus.CrawlOK || p.State == corpus.CrawlUnchanged ||
+	// A sitemap is always fetched and read in full: the lastmods it
+	// gives spare the requests for the pages it lists, in this run only.
+	known := !r.c.Refetch && p.Kind != kindSitemap && (p.State == corpus.CrawlOK || p.State == corpus.CrawlUnchanged ||
 		p.State == corpus.CrawlDuplicate || p.State == corpus.CrawlSkipped)
 	if known && p.State == corpus.CrawlDuplicate {
 		// A duplicate is parsed again when the page it duplicates is no
 		// longer stored: it then holds the content.
 		orig, err := r.c.Store.CrawlPageOf(ctx, r.src.Name, p.DuplicateOf)
 		known = err == nil && (orig.State == corpus.CrawlOK || orig.State == corpus.CrawlUnchanged)
+	}
+	if known && r.lastmodSaysUnchanged(p) {
+		// No request at all: keep everything, fetched_at included, so the
+		// page is still fetched once its last fetch is Sweep old.
+		page.State, page.HTTPStatus, page.DuplicateOf, page.Error = p.State, p.HTTPStatus, p.DuplicateOf, p.Error
+		page.ETag, page.LastModified, page.BodyHash, page.ContentHash = p.ETag, p.LastModified, p.BodyHash, p.ContentHash
+		page.FetchedAt = p.FetchedAt
+		o.same, o.byLastmod = true, true
+		return o
 	}
 	if known {
 		req.etag, req.lastModified = p.ETag, p.LastModified
@@ -625,6 +662,25 @@ func (r *run) fetchOne(ctx context.Context, p corpus.CrawlPage) outcome {
 		page.ContentHash = hashBytes([]byte(strings.Join(texts, "\x00")))
 	}
 	return o
+}
+
+// lastmodSaysUnchanged reports whether a sitemap read in this run says
+// p has not changed since it was last fetched. Sitemaps are not always
+// right, so a page is fetched anyway once its last fetch is older than
+// the source's Sweep (default 7 days).
+func (r *run) lastmodSaysUnchanged(p corpus.CrawlPage) bool {
+	if p.LastModRun != r.num || p.LastMod == "" || p.FetchedAt.IsZero() {
+		return false
+	}
+	lm := parseTime(p.LastMod)
+	if lm.IsZero() || !lm.Before(p.FetchedAt) {
+		return false
+	}
+	maxAge := r.src.Sweep
+	if maxAge <= 0 {
+		maxAge = 7 * 24 * time.Hour
+	}
+	return time.Since(p.FetchedAt) < maxAge
 }
 
 // link makes a frontier entry for ref found on a page, or false if it is

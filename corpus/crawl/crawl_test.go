@@ -682,3 +682,47 @@ func TestPageAndFrontierCaps(t *testing.T) {
 		t.Errorf("known URLs: got %d; want %d", n, genPages+1)
 	}
 }
+
+// TestSitemapLastmod: a page whose lastmod in this run's sitemap is older
+// than its last fetch is not requested; a newer lastmod fetches it; and
+// after Sweep it is fetched whatever the sitemap says.
+func TestSitemapLastmod(t *testing.T) {
+	ctx := context.Background()
+	site := newFixtureSite(t)
+	st := openStore(t)
+	c := testCrawler(st)
+	src := testSource("maps", site.url("/maps/sitemap_index.xml")) // auto: the seed's kind is sniffed
+	src.Scope = []string{site.url("/maps/")}
+	if _, err := c.Run(ctx, src); err != nil {
+		t.Fatal(err)
+	}
+	a, b := site.count("/maps/a.html"), site.count("/maps/b.html")
+	stats, err := c.Run(ctx, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if site.count("/maps/a.html") != a || site.count("/maps/b.html") != b+1 || stats.ByLastmod != 1 {
+		t.Errorf("second run: a.html requested %d more, b.html %d more (%s); want 0 (lastmod older than the fetch) and 1",
+			site.count("/maps/a.html")-a, site.count("/maps/b.html")-b, stats)
+	}
+	// The page changes and the sitemap says so.
+	sitemap := strings.ReplaceAll(mustRead(t, "testdata/site/maps/sitemap-pages.xml"), "HOST", strings.TrimPrefix(site.srv.URL, "http://"))
+	site.setBody("/maps/sitemap-pages.xml.gz", strings.Replace(sitemap, "2025-06-01", time.Now().Add(time.Hour).UTC().Format(time.RFC3339), 1))
+	site.setBody("/maps/a.html", strings.Replace(mustRead(t, "testdata/site/maps/a.html"), "costs nothing extra", "is included", 1))
+	stats, err = c.Run(ctx, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if site.count("/maps/a.html") != a+1 || stats.Updated != 1 {
+		t.Errorf("after a newer lastmod: a.html requested %d more (%s); want 1 and the document updated", site.count("/maps/a.html")-a, stats)
+	}
+	// A sitemap may lie: past Sweep the page is fetched anyway.
+	site.setBody("/maps/sitemap-pages.xml.gz", sitemap)
+	src.Sweep = time.Nanosecond
+	if _, err := c.Run(ctx, src); err != nil {
+		t.Fatal(err)
+	}
+	if site.count("/maps/a.html") != a+2 {
+		t.Errorf("after Sweep: a.html requested %d more in total; want 2", site.count("/maps/a.html")-a)
+	}
+}

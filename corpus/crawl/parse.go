@@ -22,6 +22,10 @@ func (r *run) parse(ctx context.Context, p corpus.CrawlPage, resp *response, o *
 	kind := p.Kind
 	if kind == kindSeed {
 		kind = r.sniff(resp)
+		if kind == kindSitemap || kind == kindFeed {
+			// Known from now on: a sitemap is then always read in full.
+			o.res.Page.Kind = kind
+		}
 	}
 	switch kind {
 	case kindSitemap:
@@ -95,6 +99,9 @@ func (r *run) parseSitemap(p corpus.CrawlPage, resp *response, o *outcome) error
 	}
 	for _, e := range sm.URLs[:min(len(sm.URLs), maxLinksPerSitemap)] {
 		if l, ok := r.link(e.Loc, kind, depth); ok {
+			if !sm.Index {
+				l.LastMod = e.LastMod
+			}
 			o.res.Links = append(o.res.Links, l)
 		}
 	}

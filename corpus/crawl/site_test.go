@@ -39,7 +39,8 @@ type fixtureSite struct {
 	gone     map[string]bool   // paths answering 410
 	override map[string]string // path -> body replacing the file
 	onReq    func(path string)
-	genN     int // pages of the generated site under /gen/
+	genN     int  // pages of the generated site under /gen/
+	genLM    bool // its sitemap gives a lastmod (a fixed day in the past)
 }
 
 func newFixtureSite(t testing.TB) *fixtureSite {
@@ -198,7 +199,11 @@ func (s *fixtureSite) serveGenerated(w http.ResponseWriter, r *http.Request) {
 		var b strings.Builder
 		b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">`)
 		for i := range n {
-			fmt.Fprintf(&b, "<url><loc>%s/gen/p/%d.html</loc></url>", s.srv.URL, i)
+			lastmod := ""
+			if s.genLM {
+				lastmod = "<lastmod>2025-06-01</lastmod>"
+			}
+			fmt.Fprintf(&b, "<url><loc>%s/gen/p/%d.html</loc>%s</url>", s.srv.URL, i, lastmod)
 		}
 		b.WriteString("</urlset>")
 		w.Header().Set("Content-Type", "application/xml")
