@@ -112,6 +112,7 @@ func TestCommandHelp(t *testing.T) {
 		"shell":   {"-data", "-mode"},
 		"serve":   {"-data", "-addr", "-webhook-url", "-rate-limit", "-trust-proxy", "-secure-cookies"},
 		"user":    {"-data"},
+		"crawl":   {"-data", "-config", "-source", "-allow-private", "-type", "-status", "-refetch"},
 	}
 	for name := range commands() {
 		if _, ok := flags[name]; !ok {
