@@ -92,6 +92,8 @@ type pageData struct {
 	CanAct  bool
 	Code    int
 	Filters []string
+	// Refresh reloads the page every so many seconds (the inbox).
+	Refresh int
 }
 
 type inboxItem struct {
@@ -232,6 +234,7 @@ var inboxFilters = []string{"active", "open", "claimed", "answered", "closed", "
 func (s *Server) inbox(w http.ResponseWriter, r *http.Request) {
 	d := s.page(r)
 	d.Filters = inboxFilters
+	d.Refresh = 30
 	d.Status = r.URL.Query().Get("status")
 	var st corpus.EscalationStatus
 	switch d.Status {

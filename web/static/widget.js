@@ -25,6 +25,9 @@
       offline: 'Verbindung unterbrochen, neuer Versuch …',
       error: 'Das hat nicht geklappt: ',
       limit: 'Dieses Gespräch ist sehr lang geworden. Bitte beginnen Sie ein neues Gespräch.',
+      invalid: 'Das konnte ich nicht verarbeiten (ist die Nachricht zu lang?).',
+      gone: 'Dieses Gespräch gibt es nicht mehr. Bitte beginnen Sie ein neues.',
+      busy: 'Der Dienst ist gerade überlastet. Bitte gleich noch einmal versuchen.',
       rate: 'Zu viele Nachrichten in kurzer Zeit. Bitte einen Moment warten.'
     },
     en: {
@@ -47,6 +50,9 @@
       offline: 'Connection lost, retrying …',
       error: 'That did not work: ',
       limit: 'This conversation has grown very long. Please start a new one.',
+      invalid: 'I could not process that (is the message too long?).',
+      gone: 'This conversation no longer exists. Please start a new one.',
+      busy: 'The service is busy right now. Please try again in a moment.',
       rate: 'Too many messages in a short time. Please wait a moment.'
     }
   };
@@ -122,9 +128,15 @@
     });
   }
 
+  // Visitors get texts in their language; the server's message (English,
+  // for developers) goes to the console.
   function showError(err) {
+    if (window.console) console.warn('sofort:', err.status || '', err.message);
     if (err.code === 'limit') setStatus(T.limit, true);
     else if (err.status === 429) setStatus(T.rate, true);
+    else if (err.status === 413 || err.status === 422) setStatus(T.invalid, true);
+    else if (err.status === 404) setStatus(T.gone, true);
+    else if (err.status >= 500) setStatus(T.busy, true);
     else setStatus(T.error + err.message, true);
   }
 
