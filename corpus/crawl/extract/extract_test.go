@@ -74,6 +74,11 @@ func TestStructuredData(t *testing.T) {
 			faq:  []QA{{"Q2?", "A2"}},
 		},
 		{
+			name: "json-ld faq nested under another key",
+			html: `<script type="application/ld+json">{"@type":"WebPage","subjectOf":{"@type":"FAQPage","mainEntity":[{"name":"Q5?","acceptedAnswer":{"text":"A5"}}]}}</script>`,
+			faq:  []QA{{"Q5?", "A5"}},
+		},
+		{
 			name: "microdata faq",
 			html: `<div itemscope itemtype="https://schema.org/FAQPage">
 				<div itemscope itemprop="mainEntity" itemtype="https://schema.org/Question"><h3 itemprop="name">Q4?</h3>

@@ -2,6 +2,7 @@ package extract
 
 import (
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -89,10 +90,16 @@ func (e *extractor) interpret(v any) {
 				}
 			}
 		default:
-			for k, x := range v {
-				if k == "@graph" || k == "mainEntity" || k == "hasPart" || k == "@list" {
-					e.interpret(x)
-				}
+			// FAQPage and QAPage objects turn up under @graph, mainEntity,
+			// hasPart, subjectOf, ...: look everywhere, in key order so
+			// the result does not depend on map iteration.
+			keys := make([]string, 0, len(v))
+			for k := range v {
+				keys = append(keys, k)
+			}
+			slices.Sort(keys)
+			for _, k := range keys {
+				e.interpret(v[k])
 			}
 		}
 	}
