@@ -164,8 +164,10 @@ func TestRateLimits(t *testing.T) {
 		t.Fatalf("5 quick starts gave %v; want 3 created, then 429", codes)
 	}
 	// Health and metrics are not limited.
-	if st, _ := e.do("GET", "/healthz", "", nil); st != http.StatusOK {
-		t.Fatalf("healthz under rate limit: %d", st)
+	for _, m := range []string{"GET", "HEAD"} {
+		if st, _ := e.do(m, "/healthz", "", nil); st != http.StatusOK {
+			t.Fatalf("%s /healthz under rate limit: %d", m, st)
+		}
 	}
 	// Streams: two per address, the third is refused.
 	c, err := e.store.CreateConversation(context.Background(), corpus.Conversation{Lang: "en"})

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
 )
 
 //go:embed static templates
@@ -40,7 +41,8 @@ func (s *Server) routes() chi.Router {
 	files := http.FileServerFS(static)
 
 	r := chi.NewRouter()
-	r.Use(s.observe)
+	// HEAD is answered like GET (monitors probe /healthz with it).
+	r.Use(s.observe, middleware.GetHead)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errStatus(http.StatusNotFound, "no such page or API endpoint: %s", truncateID(r.URL.Path)))
 	})

@@ -213,6 +213,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		Secure: s.secure(r), SameSite: http.SameSiteLaxMode, Expires: ss.Expires})
 	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: "", Path: "/staff/login", MaxAge: -1, HttpOnly: true, Secure: s.secure(r)})
 	s.log.Info("staff login", "user", u.Name, "ip", s.clientIP(r))
+	// Logins are rare; sweeping expired sessions here keeps the table small
+	// without a timer goroutine.
+	if _, err := s.store.DeleteExpiredStaffSessions(r.Context(), time.Now()); err != nil {
+		s.log.Warn("sweep expired staff sessions", "err", err)
+	}
 	http.Redirect(w, r, safeNext(r.PostFormValue("next")), http.StatusSeeOther)
 }
 

@@ -351,6 +351,21 @@
     document.addEventListener('keydown', function (ev) { if (ev.key === 'Escape') closeChat(); });
   }
 
+  // A hidden tab gives its stream back after a while: browsers allow only
+  // six connections per server, and an idle stream still costs the server
+  // memory. Coming back reconnects and replays what was missed.
+  var hideTimer = null;
+  document.addEventListener('visibilitychange', function () {
+    if (document.hidden) {
+      hideTimer = setTimeout(function () {
+        if (state.es) { state.es.close(); state.es = null; }
+      }, 30000);
+    } else {
+      clearTimeout(hideTimer);
+      if (!state.es && state.id) connect();
+    }
+  });
+
   form.addEventListener('submit', function (ev) {
     ev.preventDefault();
     var text = input.value.trim();
