@@ -142,6 +142,8 @@ func TestHelpCentre(t *testing.T) {
 		"/help/big.html":              {corpus.CrawlError, "larger than the size cap"},
 		"/help/loop/a.html":           {corpus.CrawlError, "too many redirects"},
 		"/help/stall.html":            {corpus.CrawlError, "timed out"},
+		"/help/slowbody.html":         {corpus.CrawlError, "read body: timed out"},
+		"/help/huge.html":             {corpus.CrawlError, "larger than the size cap: Content-Length 62914560"},
 		"/help/metadata.html":         {corpus.CrawlError, "private, loopback or link-local address: 169.254.169.254"},
 		"/help/moved.html":            {corpus.CrawlError, "outside the source's scope: redirect to https://elsewhere.example/help/"},
 		"/help/internal/secret.html":  {corpus.CrawlBlocked, "robots.txt"},
@@ -170,8 +172,8 @@ func TestHelpCentre(t *testing.T) {
 	if _, err := st.CrawlPageOf(ctx, "help", "https://elsewhere.example/help"); !errors.Is(err, corpus.ErrNotFound) {
 		t.Errorf("an out-of-scope link was queued: %v", err)
 	}
-	if stats.Errors != 5 {
-		t.Errorf("errors: got %d; want 5 (big, loop, stall, metadata, moved): %v", stats.Errors, stats.ErrorList)
+	if stats.Errors != 7 {
+		t.Errorf("errors: got %d; want 7 (big, huge, loop, stall, slowbody, metadata, moved): %v", stats.Errors, stats.ErrorList)
 	}
 }
 

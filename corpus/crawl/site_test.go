@@ -121,6 +121,22 @@ func (s *fixtureSite) serve(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		return
+	case p == "/help/huge.html":
+		// Announces 60 MB: refused before the body is read.
+		w.Header().Set("Content-Type", "text/html")
+		w.Header().Set("Content-Length", strconv.Itoa(60<<20))
+		w.Write([]byte("<p>Anfang</p>"))
+		return
+	case p == "/help/slowbody.html":
+		// Headers and a first chunk, then nothing.
+		w.Header().Set("Content-Type", "text/html")
+		w.Write([]byte("<html><body><p>Erster Teil"))
+		w.(http.Flusher).Flush()
+		select {
+		case <-r.Context().Done():
+		case <-time.After(10 * time.Second):
+		}
+		return
 	case p == "/help/loop/a.html":
 		http.Redirect(w, r, "/help/loop/b.html", http.StatusFound)
 		return
