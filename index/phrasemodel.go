@@ -61,8 +61,21 @@ func (x *Index) loadPhrase() {
 // trained on the questions of all other documents, takes that mass.
 const backgroundID = "\x00background"
 
-// trainPhrase fits the model on every qualifying published document.
+// trainPhrase fits the model on every qualifying published document and
+// installs it.
 func (x *Index) trainPhrase(ctx context.Context) error {
+	m, n, err := x.buildPhrase(ctx)
+	if err != nil {
+		return err
+	}
+	return x.installPhrase(m, n)
+}
+
+// buildPhrase fits the model on every qualifying published document (nil
+// if none qualifies) and returns it with its number of examples. It reads
+// only the store and x's options, never the indexes, so it may run while
+// a sync updates them.
+func (x *Index) buildPhrase(ctx context.Context) (*phrase.Model, int, error) {
 	var ex, background []phrase.Example
 	err := x.src.Changes(ctx, 0, 0, func(d corpus.Document, _ int64) error {
 		if d.Status != corpus.StatusPublished {
@@ -80,16 +93,21 @@ func (x *Index) trainPhrase(ctx context.Context) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("train phrase model: %w", err)
+		return nil, 0, fmt.Errorf("train phrase model: %w", err)
 	}
-	var m *phrase.Model
-	if len(ex) > 0 {
-		ex = append(ex, background...)
-		m, err = phrase.Train(ctx, x.an, ex, x.opt.Phrase)
-		if err != nil && !errors.Is(err, phrase.ErrNoDocuments) {
-			return fmt.Errorf("train phrase model: %w", err)
-		}
+	if len(ex) == 0 {
+		return nil, 0, nil
 	}
+	ex = append(ex, background...)
+	m, err := phrase.Train(ctx, x.an, ex, x.opt.Phrase)
+	if err != nil && !errors.Is(err, phrase.ErrNoDocuments) {
+		return nil, 0, fmt.Errorf("train phrase model: %w", err)
+	}
+	return m, len(ex), nil
+}
+
+// installPhrase persists m (removes the model file for nil) and serves it.
+func (x *Index) installPhrase(m *phrase.Model, examples int) error {
 	if m == nil {
 		x.setPhrase(nil)
 		if err := os.Remove(x.phrasePath()); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -105,8 +123,42 @@ func (x *Index) trainPhrase(ctx context.Context) error {
 		return err
 	}
 	x.setPhrase(m)
-	x.log.Info("trained phrase model", "examples", len(ex), "documents", len(m.Docs()))
+	x.log.Info("trained phrase model", "examples", examples, "documents", len(m.Docs()))
 	return nil
+}
+
+// phraseJob is a phrase model trained beside a sync's indexing (see
+// startPhrase).
+type phraseJob struct {
+	seq    int64 // the store had every change up to here when training began
+	cancel context.CancelFunc
+	done   chan struct{}
+	m      *phrase.Model
+	n      int
+	err    error
+}
+
+// startPhrase begins training on a goroutine. The model depends only on
+// the store, so a large sync need not wait for the indexing to finish
+// before training: that would leave one of the two cores idle for the
+// whole training.
+func (x *Index) startPhrase(ctx context.Context, seq int64) *phraseJob {
+	ctx, cancel := context.WithCancel(ctx)
+	j := &phraseJob{seq: seq, cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(j.done)
+		j.m, j.n, j.err = x.buildPhrase(ctx)
+	}()
+	return j
+}
+
+// stop cancels the job and waits for it; harmless on nil or a finished job.
+func (j *phraseJob) stop() {
+	if j == nil {
+		return
+	}
+	j.cancel()
+	<-j.done
 }
 
 func (x *Index) setPhrase(m *phrase.Model) {

@@ -4,9 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path/filepath"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
 
 	"github.com/sofort-chat/sofort/corpus"
 	"github.com/sofort-chat/sofort/index/localembed"
@@ -84,20 +90,38 @@ func (x *Index) sync(ctx context.Context, progress Progress) (SyncReport, error)
 	if x.st.Seq >= maxSeq {
 		return rep, x.retrainPhrase(ctx)
 	}
+	refit := false
 	if x.opt.Embedder == nil {
 		// The local embedder's weights come from the corpus. Fit them on
 		// a fresh index, and again when the corpus has doubled since, so
 		// early small imports do not fix the weights for good.
-		refit, err := x.needsRefit(ctx, maxSeq)
-		if err != nil {
+		if refit, err = x.needsRefit(ctx, maxSeq); err != nil {
 			return rep, err
 		}
-		if refit {
-			if err := x.refit(ctx); err != nil {
-				return rep, err
-			}
-			rep.Rebuilt = true
+	}
+	from := x.st.Seq
+	if refit {
+		from = 0 // a refit replays everything
+	}
+	// A large change set usually touches the phrase model; if it does,
+	// train the model beside the refit and the indexing instead of after
+	// them.
+	var job *phraseJob
+	if maxSeq-from >= syncBatch {
+		dirty, err := x.changesTouchPhrase(ctx, from)
+		if err != nil {
+			return rep, fmt.Errorf("sync: %w", err)
 		}
+		if dirty {
+			job = x.startPhrase(ctx, maxSeq)
+			defer job.stop()
+		}
+	}
+	if refit {
+		if err := x.refit(ctx); err != nil {
+			return rep, err
+		}
+		rep.Rebuilt = true
 	}
 	total := int(maxSeq - x.st.Seq)
 	done := 0
@@ -149,7 +173,7 @@ func (x *Index) sync(ctx context.Context, progress Progress) (SyncReport, error)
 			return rep, err
 		}
 	}
-	if err := x.retrainPhrase(ctx); err != nil {
+	if err := x.retrainPhraseWith(ctx, job); err != nil {
 		return rep, err
 	}
 	if progress != nil {
@@ -158,15 +182,48 @@ func (x *Index) sync(ctx context.Context, progress Progress) (SyncReport, error)
 	return rep, nil
 }
 
-func (x *Index) retrainPhrase(ctx context.Context) error {
+func (x *Index) retrainPhrase(ctx context.Context) error { return x.retrainPhraseWith(ctx, nil) }
+
+// retrainPhraseWith retrains the model if a change touched it, taking the
+// model job trained when the job saw every change the sync applied.
+func (x *Index) retrainPhraseWith(ctx context.Context, job *phraseJob) error {
 	if !x.phraseDirty && !x.st.PhraseStale {
 		return nil
 	}
-	if err := x.trainPhrase(ctx); err != nil {
+	if job != nil && x.st.Seq <= job.seq {
+		<-job.done
+		if job.err != nil {
+			return job.err
+		}
+		if err := x.installPhrase(job.m, job.n); err != nil {
+			return err
+		}
+	} else if err := x.trainPhrase(ctx); err != nil {
 		return err
 	}
 	x.phraseDirty, x.st.PhraseStale = false, false
 	return x.writeState()
+}
+
+// changesTouchPhrase reports whether the changes after from may
+// change the phrase model (see touchesPhrase), or it is stale already.
+// Reading the changes once more costs a fraction of a second per 10,000
+// documents; training costs seconds.
+func (x *Index) changesTouchPhrase(ctx context.Context, from int64) (bool, error) {
+	if x.phraseDirty || x.st.PhraseStale {
+		return true, nil
+	}
+	errFound := errors.New("found")
+	err := x.src.Changes(ctx, from, 0, func(d corpus.Document, _ int64) error {
+		if x.touchesPhrase(&d) {
+			return errFound
+		}
+		return nil
+	})
+	if errors.Is(err, errFound) {
+		return true, nil
+	}
+	return false, err
 }
 
 // needsRefit reports whether the IDF table is missing or was fitted on
@@ -271,35 +328,102 @@ func (x *Index) apply(ctx context.Context, docs []corpus.Document) (SyncReport, 
 		todo = append(todo, pending{lang: lang, ps: SplitPassages(d)})
 		rep.Indexed++
 	}
-	if err := x.ft.idx.Batch(b); err != nil {
-		return rep, fmt.Errorf("full-text batch: %w", err)
-	}
-	// Embed per language, as the local embedder analyses by language.
+	// Embed per language, as the local embedder analyses by language, in
+	// a fixed language order; embedding runs while Bleve indexes the batch.
 	byLang := map[string][]Passage{}
 	for _, p := range todo {
 		byLang[p.lang] = append(byLang[p.lang], p.ps...)
 	}
-	for lang, ps := range byLang {
-		texts := make([]string, len(ps))
-		for i, p := range ps {
-			texts[i] = p.Text
+	langs := slices.Sorted(maps.Keys(byLang))
+	vecs := make([][][]float32, len(langs))
+	var embErr error
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for i, lang := range langs {
+			ps := byLang[lang]
+			texts := make([]string, len(ps))
+			for j, p := range ps {
+				texts[j] = p.Text
+			}
+			if vecs[i], embErr = x.embedTexts(ctx, lang, texts); embErr != nil {
+				return
+			}
 		}
-		vecs, err := x.emb.Embed(ctx, lang, texts)
-		if err != nil {
-			return rep, fmt.Errorf("%w: %w", ErrEmbedder, err)
-		}
-		if len(vecs) != len(texts) {
-			return rep, fmt.Errorf("%w: %s returned %d vectors for %d texts", ErrEmbedder, x.emb.Name(), len(vecs), len(texts))
-		}
-		if err := checkDims(x.emb.Name(), x.st.Dim, vecs); err != nil {
-			return rep, err
-		}
-		if err := x.vec.add(ctx, ps, vecs, lang); err != nil {
+	})
+	ftErr := x.ft.idx.Batch(b)
+	wg.Wait()
+	if ftErr != nil {
+		return rep, fmt.Errorf("full-text batch: %w", ftErr)
+	}
+	if embErr != nil {
+		return rep, embErr
+	}
+	for i, lang := range langs {
+		ps := byLang[lang]
+		if err := x.vec.add(ctx, ps, vecs[i], lang); err != nil {
 			return rep, err
 		}
 		rep.Embedded += len(ps)
 	}
 	return rep, nil
+}
+
+// embedChunk is how many texts one worker embeds at a time: small enough
+// to keep both cores busy to the end of a batch.
+const embedChunk = 32
+
+// embedTexts embeds texts and checks the result. The local embedder runs
+// on every core, each worker taking the next chunk of texts; a vector
+// depends on its text alone, so the result is the same as one call's. A
+// remote embedder gets one call, as it may limit concurrent requests.
+func (x *Index) embedTexts(ctx context.Context, lang string, texts []string) ([][]float32, error) {
+	workers := 1
+	if x.opt.Embedder == nil {
+		workers = min(runtime.GOMAXPROCS(0), (len(texts)+embedChunk-1)/embedChunk)
+	}
+	var vecs [][]float32
+	if workers <= 1 {
+		var err error
+		if vecs, err = x.emb.Embed(ctx, lang, texts); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrEmbedder, err)
+		}
+	} else {
+		vecs = make([][]float32, len(texts))
+		var next atomic.Int64
+		errs := make([]error, workers)
+		var wg sync.WaitGroup
+		for w := range workers {
+			wg.Go(func() {
+				for {
+					from := int(next.Add(embedChunk)) - embedChunk
+					if from >= len(texts) {
+						return
+					}
+					to := min(from+embedChunk, len(texts))
+					v, err := x.emb.Embed(ctx, lang, texts[from:to])
+					if err == nil && len(v) != to-from {
+						err = fmt.Errorf("%s returned %d vectors for %d texts", x.emb.Name(), len(v), to-from)
+					}
+					if err != nil {
+						errs[w] = err
+						return
+					}
+					copy(vecs[from:to], v)
+				}
+			})
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrEmbedder, err)
+		}
+	}
+	if len(vecs) != len(texts) {
+		return nil, fmt.Errorf("%w: %s returned %d vectors for %d texts", ErrEmbedder, x.emb.Name(), len(vecs), len(texts))
+	}
+	if err := checkDims(x.emb.Name(), x.st.Dim, vecs); err != nil {
+		return nil, err
+	}
+	return vecs, nil
 }
 
 func (x *Index) saveLang() error {
