@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -81,13 +82,18 @@ func loadUnits(n int) ([]fitUnit, error) {
 }
 
 // BenchmarkFit measures fitting the embedder's corpus statistics at index
-// time on 10,000 documents: analysis, IDF and the latent model.
+// time on 10,000 documents (SOFORT_BENCH_FIT_DOCS overrides): analysis,
+// IDF and the latent model.
 func BenchmarkFit(b *testing.B) {
 	an, err := analyze.New()
 	if err != nil {
 		b.Fatal(err)
 	}
-	units := benchUnits(b, 10_000)
+	n := 10_000
+	if v, err := strconv.Atoi(os.Getenv("SOFORT_BENCH_FIT_DOCS")); err == nil && v > 0 {
+		n = v
+	}
+	units := benchUnits(b, n)
 	for _, latent := range []bool{false, true} {
 		opt := DefaultOptions()
 		if !latent {
