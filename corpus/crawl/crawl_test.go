@@ -194,6 +194,15 @@ func TestRecrawl(t *testing.T) {
 	site := newFixtureSite(t)
 	st := openStore(t)
 	c := testCrawler(st)
+	// Without the slow and broken pages (TestHelpCentre has them): each
+	// run here would wait for their timeouts.
+	var index []string
+	for _, line := range strings.Split(mustRead(t, "testdata/site/help/index.html"), "\n") {
+		if !strings.Contains(line, "stall") && !strings.Contains(line, "slowbody") {
+			index = append(index, line)
+		}
+	}
+	site.setBody("/help/index.html", strings.Join(index, "\n"))
 	src := testSource("help", site.url("/help/index.html"))
 	src.Timeout = time.Second
 	if _, err := c.Run(ctx, src); err != nil {
@@ -461,7 +470,7 @@ func TestResume(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var pages atomic.Int64
 	site.setOnReq(func(p string) {
-		if strings.HasPrefix(p, "/gen/p/") && pages.Add(1) == 120 {
+		if strings.HasPrefix(p, "/gen/p/") && pages.Add(1) == 60 {
 			cancel()
 		}
 	})
@@ -477,7 +486,7 @@ func TestResume(t *testing.T) {
 			stored["/gen/p/"+itoa(i)+".html"] = true
 		}
 	}
-	if len(stored) < 50 || len(stored) >= genPages {
+	if len(stored) < 20 || len(stored) >= genPages {
 		t.Fatalf("after the kill %d of %d pages are stored; want a part", len(stored), genPages)
 	}
 	firstCounts := map[string]int{}

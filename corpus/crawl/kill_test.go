@@ -39,7 +39,7 @@ func TestCrawlKilled(t *testing.T) {
 	var once sync.Once
 	started := make(chan struct{})
 	site.setOnReq(func(p string) {
-		if strings.HasPrefix(p, "/gen/p/") && pages.Add(1) == 150 {
+		if strings.HasPrefix(p, "/gen/p/") && pages.Add(1) == 60 {
 			<-started
 			once.Do(func() { cmd.Process.Signal(syscall.SIGKILL) })
 		}

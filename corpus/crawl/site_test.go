@@ -236,7 +236,7 @@ func (s *fixtureSite) serveGenerated(w http.ResponseWriter, r *http.Request) {
 
 // genPages is the size of the generated site in tests (benchmarks set
 // their own).
-const genPages = 300
+const genPages = 150
 
 var genTopics = []string{"Rechnung", "Vertrag", "Router", "Roaming", "eSIM", "Tarif", "Kündigung", "Störung"}
 
