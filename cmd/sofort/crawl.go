@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -184,6 +185,13 @@ func crawlStatus(ctx context.Context, dir string, io stdio) error {
 			state = "unfinished (the next crawl resumes it), started " + s.RunStarted.Local().Format(time.DateTime)
 		}
 		fmt.Fprintf(io.out, "%s: run %d %s\n", s.Name, s.Run, state)
+		var last crawl.Stats
+		if json.Unmarshal([]byte(s.Stats), &last) == nil && last.Fetched > 0 {
+			fmt.Fprintf(io.out, "  last finished run: %s in %v\n", last, last.Duration.Round(time.Millisecond))
+		}
+		if !s.LastSuccess.IsZero() {
+			fmt.Fprintf(io.out, "  last success: %s\n", s.LastSuccess.Local().Format(time.DateTime))
+		}
 		if s.LastError != "" {
 			fmt.Fprintf(io.out, "  last error: %s\n", s.LastError)
 		}

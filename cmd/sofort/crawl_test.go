@@ -59,7 +59,8 @@ func TestCrawlCommand(t *testing.T) {
 		t.Errorf("second crawl: exit %d, %q; want everything unchanged", code, stdout)
 	}
 	code, stdout, _ = sofort(t, "", "crawl", "--data", data, "--status")
-	if code != 0 || !strings.Contains(stdout, "127.0.0.1_") || !strings.Contains(stdout, "run 3 finished") {
+	if code != 0 || !strings.Contains(stdout, "127.0.0.1_") || !strings.Contains(stdout, "run 3 finished") ||
+		!strings.Contains(stdout, "last finished run: 2 URLs") || !strings.Contains(stdout, "last success:") {
 		t.Errorf("status: exit %d, %q", code, stdout)
 	}
 }
