@@ -153,7 +153,7 @@ func TestBrowser(t *testing.T) {
 
 	step("off-topic", visitor, chromedp.SendKeys(chromedp.CSS("#input"), "What is the boiling point of tungsten on Mars?\r"))
 	waitFor("handoff offer", visitor, lastBot+`.querySelector('button.handoff:not([disabled])')`)
-	step("handoff", visitor, chromedp.Click(chromedp.CSS(`#log .msg.bot:last-of-type button.handoff:not([disabled])`)))
+	step("handoff", visitor, chromedp.Click(chromedp.CSS(`#log .msg.bot button.handoff:not([disabled])`)))
 	waitFor("contact form", visitor, `document.querySelector('.contact-form input:not([disabled])')`)
 	step("contact", visitor, chromedp.SendKeys(chromedp.CSS(`.contact-form input:not([disabled])`), "visitor@example.org\r"))
 	waitFor("contact stored", visitor, `document.querySelector('.contact-form input').disabled`)
