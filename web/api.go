@@ -241,6 +241,10 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	defer s.metrics.streams.Dec()
 
 	rc := http.NewResponseController(w)
+	// The server's ReadTimeout would end the stream: a stream reads
+	// nothing more, and dead peers are found by the heartbeat's write
+	// deadline instead.
+	_ = rc.SetReadDeadline(time.Time{})
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-store")

@@ -209,3 +209,22 @@ func TestGracefulShutdown(t *testing.T) {
 		}
 	}
 }
+
+// TestStreamOutlivesTimeouts: an event stream stays open past the server's
+// read and write timeouts and still delivers live messages.
+func TestStreamOutlivesTimeouts(t *testing.T) {
+	e := newEnv(t, envOptions{cfg: Config{ReadTimeout: 300 * time.Millisecond, RequestTimeout: 300 * time.Millisecond, Heartbeat: 200 * time.Millisecond}})
+	id := e.start("en").Conversation.ID
+	s := e.subscribe(id, 0)
+	if _, err := s.next(t, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(6 * time.Second) // past WriteTimeout (RequestTimeout + 5 s) too
+	msgs := e.say(id, map[string]any{"text": "hello"})
+	for _, want := range msgs {
+		got, err := s.next(t, 5*time.Second)
+		if err != nil || got.ID != want.ID {
+			t.Fatalf("after 6 s (timeouts 0.3 s and 5.3 s): event %+v, %v; want message %d on the same stream", got, err, want.ID)
+		}
+	}
+}

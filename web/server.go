@@ -55,8 +55,10 @@ type Config struct {
 	SecureCookies bool
 	// SessionTTL is how long a staff login lasts.
 	SessionTTL time.Duration
-	// RequestTimeout bounds a request's handler (not the event streams).
+	// RequestTimeout bounds a request's handler (not the event streams);
+	// ReadTimeout the reading of a whole request.
 	RequestTimeout time.Duration
+	ReadTimeout    time.Duration
 	// MaxStreams caps open event streams in total, MaxStreamsPerIP per
 	// client IP; more get 429.
 	MaxStreams      int
@@ -83,6 +85,7 @@ func DefaultConfig() Config {
 		LoginBurst:      10,
 		SessionTTL:      12 * time.Hour,
 		RequestTimeout:  10 * time.Second,
+		ReadTimeout:     15 * time.Second,
 		MaxStreams:      2000,
 		MaxStreamsPerIP: 20,
 		Heartbeat:       25 * time.Second,
@@ -116,6 +119,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.RequestTimeout <= 0 {
 		c.RequestTimeout = d.RequestTimeout
+	}
+	if c.ReadTimeout <= 0 {
+		c.ReadTimeout = d.ReadTimeout
 	}
 	if c.MaxStreams <= 0 {
 		c.MaxStreams = d.MaxStreams
@@ -212,7 +218,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	hs := &http.Server{
 		Handler:           s.router,
 		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       15 * time.Second,
+		ReadTimeout:       s.cfg.ReadTimeout,
 		// Event streams push their own write deadline forward.
 		WriteTimeout:   s.cfg.RequestTimeout + 5*time.Second,
 		IdleTimeout:    2 * time.Minute,
