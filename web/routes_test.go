@@ -172,6 +172,19 @@ func TestLogin(t *testing.T) {
 		t.Fatalf("staff CSP %q", csp)
 	}
 
+	// German staff get German pages.
+	req, _ := http.NewRequest("GET", e.url+"/staff/login", nil)
+	req.Header.Set("Accept-Language", "de-DE,de;q=0.9,en;q=0.5")
+	if resp, err := http.DefaultClient.Do(req); err != nil {
+		t.Fatal(err)
+	} else {
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(b), "Benutzername") || !strings.Contains(string(b), `lang="de"`) {
+			t.Errorf("login page for Accept-Language de is not German")
+		}
+	}
+
 	post := func(form url.Values, cookie string) *http.Response {
 		req, _ := http.NewRequest("POST", e.url+"/staff/login", strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -229,5 +242,24 @@ func TestLoginRateLimit(t *testing.T) {
 	}
 	if codes[http.StatusTooManyRequests] != 2 {
 		t.Fatalf("5 quick logins gave %v; want 3 answered and 2 refused with 429", codes)
+	}
+}
+
+func TestAcceptLang(t *testing.T) {
+	for _, tc := range []struct{ header, want string }{
+		{"", "en"},
+		{"de-DE,de;q=0.9,en;q=0.8", "de"},
+		{"en-GB,en;q=0.9,de;q=0.8", "en"},
+		{"fr-FR,fr;q=0.9,de;q=0.7,en;q=0.5", "de"},
+		{"fr, it", "en"},
+		{"de;q=0.2, en;q=0.3", "en"},
+		{"DE-at", "de"},
+		{"de;q=garbage", "de"},
+	} {
+		r, _ := http.NewRequest("GET", "/", nil)
+		r.Header.Set("Accept-Language", tc.header)
+		if got := acceptLang(r); got != tc.want {
+			t.Errorf("acceptLang(%q) = %q; want %q", tc.header, got, tc.want)
+		}
 	}
 }
