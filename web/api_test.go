@@ -199,3 +199,19 @@ func TestRestartLosesNothing(t *testing.T) {
 		t.Fatalf("replay after Last-Event-ID: %d events\n%s\nwant only message %d", n, body, last.ID)
 	}
 }
+
+// TestClarifyChoice: a vague question gets choices; picking one answers
+// from that document.
+func TestClarifyChoice(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	id := e.start("en").Conversation.ID
+	clarify := lastBot(t, e.say(id, map[string]any{"text": "password"}))
+	if clarify.Decision != corpus.DecisionClarify || len(clarify.Choices) < 2 {
+		t.Fatalf("'password' got %+v; want a clarification with choices", clarify)
+	}
+	pick := clarify.Choices[1]
+	ans := lastBot(t, e.say(id, map[string]any{"choice": pick.DocID}))
+	if ans.Decision != corpus.DecisionAnswer || len(ans.Sources) == 0 || ans.Sources[0].DocID != pick.DocID {
+		t.Fatalf("choosing %s got %+v; want its answer", pick.DocID, ans)
+	}
+}

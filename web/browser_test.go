@@ -185,6 +185,12 @@ func TestBrowser(t *testing.T) {
 	// A fresh conversation: the hostile document renders as text.
 	step("restart", visitor, chromedp.Click(chromedp.CSS("#chat-restart")))
 	waitFor("new greeting", visitor, `document.querySelectorAll('#log .msg').length === 1`)
+	// A vague question offers choices as buttons; one click answers.
+	step("ask vague", visitor, chromedp.SendKeys(chromedp.CSS("#input"), "password\r"))
+	waitFor("choices", visitor, `document.querySelector('#log .msg.bot[data-decision="clarify"] button.choice')`)
+	step("choose", visitor, chromedp.Click(chromedp.CSS(`#log .msg.bot[data-decision="clarify"] button.choice`)))
+	waitFor("chosen answer", visitor, `document.querySelector('#log .msg.bot[data-decision="answer"] .sources a')`)
+
 	step("ask zebra", visitor, chromedp.SendKeys(chromedp.CSS("#input"), "How do I reset the zebra router?\r"))
 	waitFor("zebra reply", visitor, `document.querySelectorAll('#log .msg.bot').length >= 2 && `+lastBot+`.textContent.includes('zebra')`)
 	if got := eval(visitor, `String(window.__pwned)`); got != "undefined" {
