@@ -346,6 +346,15 @@ func TestConversations(t *testing.T) {
 			{in: bot.Input{Text: "no, that didn't help"}, decision: corpus.DecisionEscalate},
 			{in: bot.Input{Text: "yes"}, decision: corpus.DecisionEscalate, check: wantEscalation(corpus.ReasonNotHelped, "")},
 		}},
+		{"one unhelpful answer, then yes to the person offered", "de", []step{
+			{in: bot.Input{Text: "Wie kündige ich meinen Vertrag?"}, decision: corpus.DecisionAnswer},
+			{in: bot.Input{Text: "nein"}, decision: corpus.DecisionNone, contains: "Mitarbeiter", actions: []string{corpus.ActionHandoff}},
+			{in: bot.Input{Text: "ja"}, decision: corpus.DecisionEscalate, check: wantEscalation(corpus.ReasonNotHelped, "")},
+		}},
+		{"a bare contact is no question", "de", []step{
+			{in: bot.Input{Text: "kunde@example.de"}, decision: corpus.DecisionNone, contains: "notiert", actions: []string{corpus.ActionHandoff}, check: noEscalation},
+			{in: bot.Input{Text: "ja"}, decision: corpus.DecisionEscalate, check: wantEscalation(corpus.ReasonNoMatch, "kunde@example.de")},
+		}},
 		{"a helpful answer resets the count", "en", []step{
 			{in: bot.Input{Text: "How do I reset my password?"}, decision: corpus.DecisionAnswer},
 			{feedback: no(), decision: corpus.DecisionNone},

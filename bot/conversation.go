@@ -220,8 +220,9 @@ func (b *Bot) onHandoff(ctx context.Context, t *turn) error {
 	}
 	reason := corpus.ReasonAskedForPerson
 	if t.conv.Pending == corpus.PendingHandoff {
+		// Offered after a miss, or because nothing fitted.
 		reason = corpus.ReasonNoMatch
-		if t.conv.Misses >= b.cfg.MaxMisses {
+		if t.conv.Misses > 0 {
 			reason = corpus.ReasonNotHelped
 		}
 	}
@@ -283,6 +284,14 @@ func (b *Bot) onContact(ctx context.Context, t *turn, raw string) error {
 	t.visitor.Text = firstNonEmpty(t.visitor.Text, c)
 	t.conv.Contact = c
 	t.contact = &c
+	if _, active, err := b.activeEscalation(ctx, t.conv.ID); err != nil {
+		return err
+	} else if !active {
+		// Given unasked: nobody would call back yet, so offer it.
+		t.conv.Pending = corpus.PendingHandoff
+		t.reply(corpus.Message{Text: say(t.lang, txtContactNoted), Actions: []string{corpus.ActionHandoff}})
+		return nil
+	}
 	t.reply(corpus.Message{Text: say(t.lang, txtContactThanks, c)})
 	return nil
 }
@@ -368,7 +377,9 @@ func (b *Bot) lastChoices(ctx context.Context, convID string) ([]corpus.Choice, 
 func (b *Bot) onText(ctx context.Context, t *turn, text string) error {
 	pending := t.conv.Pending
 	in := classify(text)
-	if pending == corpus.PendingContact && in == intentQuestion {
+	if in == intentQuestion {
+		// A bare e-mail address or phone number is a contact, asked for
+		// or not, never a question.
 		if c := parseContact(text); c != "" {
 			return b.onContact(ctx, t, c)
 		}
@@ -497,6 +508,8 @@ func (b *Bot) notHelped(t *turn) {
 		t.reply(corpus.Message{Text: say(t.lang, txtNotHelpedTwice), Decision: corpus.DecisionEscalate, Actions: []string{corpus.ActionHandoff}})
 		return
 	}
+	// The reply offers a person too: "ja" accepts.
+	t.conv.Pending = corpus.PendingHandoff
 	t.reply(corpus.Message{Text: say(t.lang, txtNotHelped), Actions: []string{corpus.ActionHandoff}})
 }
 

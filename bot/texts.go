@@ -24,6 +24,7 @@ const (
 	txtHandoffDone
 	txtHandoffActive
 	txtContactThanks
+	txtContactNoted
 	txtContactDeclined
 	txtContactInvalid
 	txtHandoffDeclined
@@ -54,6 +55,7 @@ var texts = map[string]map[textKey]string{
 		txtHandoffDone:       "Ich habe Ihr Anliegen mit dem bisherigen Gespräch an unser Team übergeben. Die Antwort erscheint hier im Chat. Wenn Sie möchten, hinterlassen Sie uns eine E-Mail-Adresse oder Telefonnummer, damit wir Sie auch erreichen, falls Sie den Chat schließen. Das ist freiwillig.",
 		txtHandoffActive:     "Ihr Anliegen liegt bereits bei unserem Team. Die Antwort erscheint hier im Chat.",
 		txtContactThanks:     "Danke! Wir melden uns unter %s, falls Sie nicht mehr im Chat sind.",
+		txtContactNoted:      "Danke, ich habe Ihre Kontaktdaten notiert. Soll ich Ihr Anliegen an einen Mitarbeiter übergeben?",
 		txtContactDeclined:   "In Ordnung, ohne Kontaktdaten. Die Antwort erscheint hier im Chat, auch wenn Sie später zurückkommen.",
 		txtContactInvalid:    "Das sieht nicht nach einer E-Mail-Adresse oder Telefonnummer aus. Bitte versuchen Sie es noch einmal, oder schreiben Sie „nein“, wenn Sie keine Kontaktdaten hinterlassen möchten.",
 		txtHandoffDeclined:   "In Ordnung. Stellen Sie mir gern eine andere Frage.",
@@ -82,6 +84,7 @@ var texts = map[string]map[textKey]string{
 		txtHandoffDone:       "I've passed your request and our conversation so far to our team. The answer will appear here in the chat. If you like, leave an e-mail address or phone number so we can reach you if you close the chat. This is optional.",
 		txtHandoffActive:     "Your request is already with our team. The answer will appear here in the chat.",
 		txtContactThanks:     "Thank you! We'll get back to you at %s if you're no longer in the chat.",
+		txtContactNoted:      "Thank you, I've noted your contact details. Shall I pass your request to a person?",
 		txtContactDeclined:   "All right, no contact details. The answer will appear here in the chat, also if you come back later.",
 		txtContactInvalid:    "That doesn't look like an e-mail address or phone number. Please try again, or type \"no\" if you'd rather not leave contact details.",
 		txtHandoffDeclined:   "All right. Feel free to ask me something else.",
