@@ -405,6 +405,35 @@ func loadStep(client *http.Client, srv *benchServer, convs []string, qs []string
 	return r
 }
 
+// sequential sends n requests one after another.
+func sequential(client *http.Client, srv *benchServer, convs []string, qs []string, n int, rng *rand.Rand) stepResult {
+	cpu0 := cpuTime(srv.cmd.Process.Pid)
+	lat := make([]time.Duration, 0, n)
+	r := stepResult{sent: n}
+	for range n {
+		body, _ := json.Marshal(map[string]string{"text": qs[rng.IntN(len(qs))]})
+		start := time.Now()
+		resp, err := client.Post(srv.url+"/api/v1/conversations/"+convs[rng.IntN(len(convs))]+"/messages", "application/json", bytes.NewReader(body))
+		if err != nil {
+			r.errs++
+			continue
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			r.errs++
+		}
+		lat = append(lat, time.Since(start))
+	}
+	r.cpuPerReq = (cpuTime(srv.cmd.Process.Pid) - cpu0) / time.Duration(n)
+	r.load = loadAvg()
+	slices.Sort(lat)
+	if len(lat) > 0 {
+		r.p50, r.p99, r.pmax = lat[len(lat)/2], lat[len(lat)*99/100], lat[len(lat)-1]
+	}
+	return r
+}
+
 func startConversations(b *testing.B, client *http.Client, base string, n int) []string {
 	b.Helper()
 	ids := make([]string, n)
@@ -441,6 +470,11 @@ func BenchmarkChatAPI(b *testing.B) {
 				convs := startConversations(b, client, srv.url, 500)
 				rng := rand.New(rand.NewPCG(1, 2))
 				loadStep(client, srv, convs, c.queries, 50, 2*time.Second, rng) // warm-up
+				// One request at a time: the latency without any queue.
+				seq := sequential(client, srv, convs, c.queries, 300, rng)
+				fmt.Fprintf(os.Stderr, "corpus=%s one at a time: p50 %.2f ms, p99 %.2f ms, server CPU %.2f ms per request (%d requests, load %s)\n",
+					c.name, ms(seq.p50), ms(seq.p99), ms(seq.cpuPerReq), seq.sent, seq.load)
+				b.ReportMetric(ms(seq.p99), "p99-ms-sequential")
 				d := stepSeconds()
 				best := 0
 				var at200 *stepResult
