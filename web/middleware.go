@@ -113,15 +113,16 @@ func headers(csp string, frameable bool) func(http.Handler) http.Handler {
 	}
 }
 
-// clientIP is the request's client address: the TCP peer, or with
-// TrustProxy the last X-Forwarded-For entry (the one the proxy added;
-// earlier entries are the client's to forge).
+// clientIP is the request's client address for limits and logs: the TCP
+// peer, or with TrustProxy the last X-Forwarded-For entry (the one the
+// proxy added; earlier entries are the client's to forge); IPv6 addresses
+// are cut to their /64.
 func (s *Server) clientIP(r *http.Request) string {
 	if s.cfg.TrustProxy {
 		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
 			parts := strings.Split(xff, ",")
 			if ip := net.ParseIP(strings.TrimSpace(parts[len(parts)-1])); ip != nil {
-				return ip.String()
+				return limitKey(ip.String())
 			}
 		}
 	}
@@ -129,7 +130,17 @@ func (s *Server) clientIP(r *http.Request) string {
 	if err != nil {
 		return r.RemoteAddr
 	}
-	return host
+	return limitKey(host)
+}
+
+// limitKey maps an IPv6 address to its /64: one subscriber usually holds a
+// whole /64, so limits per single address would be trivial to evade.
+func limitKey(ip string) string {
+	p := net.ParseIP(ip)
+	if p == nil || p.To4() != nil {
+		return ip
+	}
+	return p.Mask(net.CIDRMask(64, 128)).String() + "/64"
 }
 
 // ipLimiter is a token bucket per client IP. Idle buckets are swept on

@@ -263,3 +263,29 @@ func TestAcceptLang(t *testing.T) {
 		}
 	}
 }
+
+func TestClientIP(t *testing.T) {
+	for _, tc := range []struct {
+		remote, xff string
+		trust       bool
+		want        string
+	}{
+		{"192.0.2.7:5555", "", false, "192.0.2.7"},
+		{"192.0.2.7:5555", "203.0.113.9", false, "192.0.2.7"},
+		{"192.0.2.7:5555", "198.51.100.1, 203.0.113.9", true, "203.0.113.9"},
+		{"192.0.2.7:5555", "garbage", true, "192.0.2.7"},
+		{"[2001:db8:1:2:3:4:5:6]:443", "", false, "2001:db8:1:2::/64"},
+		{"[2001:db8:1:2:ffff::1]:443", "", false, "2001:db8:1:2::/64"},
+		{"192.0.2.7:5555", "2001:db8:9:9::1", true, "2001:db8:9:9::/64"},
+	} {
+		s := &Server{cfg: Config{TrustProxy: tc.trust}}
+		r, _ := http.NewRequest("GET", "/", nil)
+		r.RemoteAddr = tc.remote
+		if tc.xff != "" {
+			r.Header.Set("X-Forwarded-For", tc.xff)
+		}
+		if got := s.clientIP(r); got != tc.want {
+			t.Errorf("clientIP(%s, XFF %q, trust %v) = %q; want %q", tc.remote, tc.xff, tc.trust, got, tc.want)
+		}
+	}
+}

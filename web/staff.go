@@ -265,7 +265,7 @@ func (s *Server) inbox(w http.ResponseWriter, r *http.Request) {
 		// The question shown is the visitor's last two turns before the
 		// handoff: what the bot could not answer (the very last one is
 		// often just the handoff button's text).
-		msgs, err := s.store.Messages(r.Context(), e.ConversationID, 0, maxPage)
+		msgs, err := s.store.Messages(r.Context(), e.ConversationID, 0, 100)
 		if err != nil {
 			s.staffFail(w, r, err)
 			return

@@ -256,7 +256,8 @@
   }
 
   function send(body) {
-    if (!state.id) return Promise.resolve();
+    // The start failed earlier (offline?): try again, then send.
+    if (!state.id) return start(true).then(function () { return state.id ? send(body) : null; });
     body.lang = lang;
     setStatus('');
     typing(true);
