@@ -83,9 +83,9 @@ func TestVisitorToAgent(t *testing.T) {
 		t.Fatalf("inbox does not list escalation %s with the question:\n%s", esc.ID, inbox)
 	}
 	_, page := staff.get("/staff/escalations/" + esc.ID)
-	for _, want := range []string{"How do I cancel my Funkfuchs contract?", "boiling point", contact, `id="claim"`} {
+	for _, want := range []string{"How do I cancel my Funkfuchs contract?", "boiling point", contact, `id="claim"`, `data-online="true"`} {
 		if !strings.Contains(page, want) {
-			t.Errorf("escalation page lacks %q", want)
+			t.Errorf("escalation page lacks %q:\n%s", want, page)
 		}
 	}
 	if st, body := staff.post("/staff/escalations/"+esc.ID+"/claim", url.Values{}); st != http.StatusOK || !strings.Contains(body, `id="claimed-by">anna`) {

@@ -81,3 +81,11 @@ func (h *hub) count() int {
 	}
 	return n
 }
+
+// online reports whether convID has an open stream: the visitor has the
+// chat open right now.
+func (h *hub) online(convID string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.subs[convID]) > 0
+}

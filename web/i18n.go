@@ -68,6 +68,9 @@ var staffTexts = map[string]map[string]string{
 		"system":           "System",
 		"error":            "Error",
 		"signedInAs":       "Signed in as",
+		"presence":         "Visitor",
+		"online":           "has the chat open: a reply appears at once",
+		"offline":          "has left the chat: a reply waits for their return (or goes out with the webhook)",
 		"deliveryNote":     "The reply appears in the visitor's chat at once if it is open, otherwise when they come back; with a webhook configured it also goes to the ticket system with the contact.",
 	},
 	"de": {
@@ -110,6 +113,9 @@ var staffTexts = map[string]map[string]string{
 		"system":           "System",
 		"error":            "Fehler",
 		"signedInAs":       "Angemeldet als",
+		"presence":         "Besucher",
+		"online":           "hat den Chat offen: eine Antwort erscheint sofort",
+		"offline":          "hat den Chat verlassen: die Antwort wartet auf die Rückkehr (oder geht über den Webhook hinaus)",
 		"deliveryNote":     "Die Antwort erscheint sofort im Chat, wenn er noch offen ist, sonst beim nächsten Besuch; ist ein Webhook eingerichtet, geht sie mit dem Kontakt auch an das Ticketsystem.",
 	},
 }

@@ -289,3 +289,17 @@ func TestClientIP(t *testing.T) {
 		}
 	}
 }
+
+// Both languages of the staff pages have every text.
+func TestStaffTextsComplete(t *testing.T) {
+	for key := range staffTexts["en"] {
+		if staffTexts["de"][key] == "" {
+			t.Errorf("staff text %q has no German version", key)
+		}
+	}
+	for key := range staffTexts["de"] {
+		if staffTexts["en"][key] == "" {
+			t.Errorf("staff text %q has no English version", key)
+		}
+	}
+}

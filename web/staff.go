@@ -90,6 +90,7 @@ type pageData struct {
 	Esc     corpus.Escalation
 	Msgs    []corpus.Message
 	CanAct  bool
+	Online  bool // the visitor has the chat open
 	Code    int
 	Filters []string
 	// Refresh reloads the page every so many seconds (the inbox).
@@ -310,6 +311,7 @@ func (s *Server) escalationPage(w http.ResponseWriter, r *http.Request) {
 	}
 	d := s.page(r)
 	d.Esc, d.Msgs = e, msgs
+	d.Online = s.hub.online(e.ConversationID)
 	d.CanAct = e.Status != corpus.EscalationClosed && (e.ClaimedBy == "" || e.ClaimedBy == d.Staff)
 	s.render(w, r, http.StatusOK, "escalation.html", d)
 }
