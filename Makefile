@@ -22,9 +22,11 @@ build:
 	$(GO) build -o bin/sofort ./cmd/sofort
 
 ## test: vet and the whole test suite with the race detector
+# SOFORT_BROWSER_TEST=1: under make test a missing browser fails the
+# browser test instead of skipping it.
 test: deps-test
 	$(GO) vet ./...
-	$(GO) test -race -count=1 ./...
+	SOFORT_BROWSER_TEST=1 $(GO) test -race -count=1 ./...
 
 # The browser test (web/browser_test.go) drives Debian's chromium; install
 # it when missing (root, or sudo).
