@@ -95,7 +95,7 @@ func DefaultConfig() Config {
 		AnswerThreshold:        0.1,
 		ClarifyThreshold:       0.03,
 		Margin:                 0.08,
-		IntentAnswerThreshold:  0.035,
+		IntentAnswerThreshold:  0.045,
 		IntentClarifyThreshold: 0.01,
 		IntentMargin:           0,
 		IntentPhrasings:        10,

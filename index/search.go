@@ -366,7 +366,7 @@ func DefaultFusion() FusionOptions {
 	return FusionOptions{
 		Candidates: 50, Passages: 300, PhraseK: 20,
 		BM25Half: 1.0, AnswerWeight: 0.33, KNN: 3, KNNWeight: 0.5,
-		Bias: -6, WVector: 6, WBM25: 5, WPhrase: 6,
+		Bias: -6, WVector: 6, WBM25: 5, WPhrase: 8,
 	}
 }
 
