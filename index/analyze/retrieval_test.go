@@ -1,10 +1,8 @@
 package analyze
 
 import (
-	"bufio"
-	"encoding/json"
 	"flag"
-	"os"
+	"github.com/sofort-chat/sofort/internal/evaltest"
 	"path/filepath"
 	"testing"
 
@@ -36,32 +34,6 @@ type evalDoc struct {
 type evalCase struct {
 	Query  string   `json:"query"`
 	Expect []string `json:"expect"`
-}
-
-func readJSONL[T any](t testing.TB, path string) []T {
-	t.Helper()
-	f, err := os.Open(path)
-	if os.IsNotExist(err) {
-		t.Skipf("eval data not found at %s (../shared lies beside the repository): %v", path, err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var out []T
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<24)
-	for line := 1; sc.Scan(); line++ {
-		var v T
-		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
-			t.Fatalf("%s:%d: %v", path, line, err)
-		}
-		out = append(out, v)
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	return out
 }
 
 // retrieval indexes docs on disk (scorch, TF-IDF) with question and answer
@@ -187,10 +159,10 @@ func TestRetrieval(t *testing.T) {
 	if testing.Short() {
 		t.Skip("indexes two corpora several times")
 	}
-	deDocs := readJSONL[evalDoc](t, filepath.Join(evalDir, "covid-de", "corpus.jsonl"))
-	deCases := readJSONL[evalCase](t, filepath.Join(evalDir, "covid-de", "dev.jsonl"))
-	enDocs := readJSONL[evalDoc](t, filepath.Join(evalDir, "covid-en", "corpus.jsonl"))
-	enCases := readJSONL[evalCase](t, filepath.Join(evalDir, "covid-en", "dev.jsonl"))
+	deDocs := evaltest.ReadJSONL[evalDoc](t, filepath.Join(evalDir, "covid-de", "corpus.jsonl"))
+	deCases := evaltest.ReadJSONL[evalCase](t, filepath.Join(evalDir, "covid-de", "dev.jsonl"))
+	enDocs := evaltest.ReadJSONL[evalDoc](t, filepath.Join(evalDir, "covid-en", "corpus.jsonl"))
+	enCases := evaltest.ReadJSONL[evalCase](t, filepath.Join(evalDir, "covid-en", "dev.jsonl"))
 
 	deFilters := func(decompound, stem string) []string {
 		f := []string{"to_lower", stopDEName, foldName, lengthName}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/sofort-chat/sofort/internal/evaltest"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -131,7 +132,7 @@ func BenchmarkScore(b *testing.B) {
 				b.Skipf("eval data missing: %v", err)
 			}
 			var qs []Example
-			for _, c := range readJSONL[evalCase](b, filepath.Join(evalDir, "clinc150", "dev.jsonl")) {
+			for _, c := range evaltest.ReadJSONL[evalCase](b, filepath.Join(evalDir, "clinc150", "dev.jsonl")) {
 				qs = append(qs, Example{Lang: c.Lang, Text: c.Query})
 			}
 			return suiteExamples(b, "clinc150"), qs

@@ -1,10 +1,10 @@
 package phrase
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/sofort-chat/sofort/internal/evaltest"
 	"os"
 	"path/filepath"
 	"sort"
@@ -32,36 +32,10 @@ type evalCase struct {
 	Escalate bool     `json:"escalate"`
 }
 
-func readJSONL[T any](t testing.TB, path string) []T {
-	t.Helper()
-	f, err := os.Open(path)
-	if os.IsNotExist(err) {
-		t.Skipf("eval data not found at %s: %v", path, err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var out []T
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<24)
-	for line := 1; sc.Scan(); line++ {
-		var v T
-		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
-			t.Fatalf("%s:%d: %v", path, line, err)
-		}
-		out = append(out, v)
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	return out
-}
-
 // suiteExamples turns a suite's corpus into training phrasings: the
 // question and every alternative question of each document.
 func suiteExamples(t testing.TB, suite string) []Example {
-	docs := readJSONL[evalDoc](t, filepath.Join(evalDir, suite, "corpus.jsonl"))
+	docs := evaltest.ReadJSONL[evalDoc](t, filepath.Join(evalDir, suite, "corpus.jsonl"))
 	var ex []Example
 	for _, d := range docs {
 		if strings.TrimSpace(d.Question) != "" {
@@ -100,7 +74,7 @@ func runSuite(t testing.TB, an *analyze.Analyzer, suite string, opt Options, ext
 }
 
 func runSuiteModel(t testing.TB, m *Model, suite string, extraOOS []evalCase) evalResult {
-	cases := readJSONL[evalCase](t, filepath.Join(evalDir, suite, "dev.jsonl"))
+	cases := evaltest.ReadJSONL[evalCase](t, filepath.Join(evalDir, suite, "dev.jsonl"))
 	start := time.Now()
 	res := evalResult{model: m}
 	for _, c := range append(cases, extraOOS...) {
@@ -208,7 +182,7 @@ func TestEval(t *testing.T) {
 			t.Fatalf("PHRASE_OPTIONS: %v", err)
 		}
 	}
-	oos := readJSONL[evalCase](t, filepath.Join(evalDir, "clinc150", "oos_train.jsonl"))
+	oos := evaltest.ReadJSONL[evalCase](t, filepath.Join(evalDir, "clinc150", "oos_train.jsonl"))
 	type suite struct {
 		name  string
 		floor float64
