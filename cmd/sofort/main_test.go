@@ -110,7 +110,7 @@ func TestCommandHelp(t *testing.T) {
 		"stats":   {"-data"},
 		"eval":    {"-corpus", "-cases", "-mode", "-json", "-misses", "-answer-threshold", "-intent-answer-threshold"},
 		"shell":   {"-data", "-mode"},
-		"serve":   {"-data", "-addr", "-webhook-url", "-rate-limit", "-trust-proxy", "-secure-cookies"},
+		"serve":   {"-data", "-addr", "-webhook-url", "-rate-limit", "-trust-proxy", "-secure-cookies", "-answer-threshold", "-intent-answer-threshold"},
 		"user":    {"-data"},
 		"crawl":   {"-data", "-config", "-source", "-allow-private", "-type", "-status", "-refetch"},
 	}
@@ -178,6 +178,7 @@ func TestUsageErrors(t *testing.T) {
 		{"eval json with two modes", []string{"eval", "--corpus", "testdata/corpus.jsonl", "--cases", "testdata/cases.jsonl", "--json", "--mode", "bm25,vector"}, "--json reports one mode at a time"},
 		{"eval with argument", []string{"eval", "--corpus", "testdata/corpus.jsonl", "--cases", "testdata/cases.jsonl", "extra"}, "unexpected arguments"},
 		{"shell unknown mode", []string{"shell", "--mode", "x"}, `unknown mode "x"`},
+		{"serve threshold out of range", []string{"serve", "--answer-threshold", "2"}, "answer threshold 2 outside [0,1]"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

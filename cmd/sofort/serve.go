@@ -23,8 +23,14 @@ func cmdServe(ctx context.Context, args []string, io stdio) error {
 	secureCookies := fs.Bool("secure-cookies", false, "mark staff cookies Secure although requests arrive over plain HTTP (TLS ends at a proxy)")
 	frameAncestors := fs.String("frame-ancestors", "*", "CSP frame-ancestors for the chat widget: the `sites` that may embed it")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	// The bot's thresholds are per deployment (docs/bot.md).
+	cfg := bot.DefaultConfig()
+	addBotFlags(fs, &cfg)
 	if _, err := parse(fs, args); err != nil {
 		return err
+	}
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
@@ -52,7 +58,6 @@ func cmdServe(ctx context.Context, args []string, io stdio) error {
 	}
 	defer a.Close()
 
-	cfg := bot.DefaultConfig()
 	cfg.OnEscalate = notifier.OnEscalate
 	cfg.OnAgentReply = notifier.OnAgentReply
 	b := bot.New(a.store, a.index, cfg, log)
