@@ -260,7 +260,8 @@ type Decision struct {
 	// Score is the top hit's final fused score (0 without hits).
 	Score float64
 	// Hits are the retrieved candidates, best first; for a clarify the
-	// first Choices of them are offered.
+	// first Choices of them are offered. They are bare (index.Query.Bare):
+	// no snippets, highlights or matched fields.
 	Hits []index.Hit
 	// Choices is how many of Hits a clarify offers.
 	Choices int
@@ -278,11 +279,14 @@ func (b *Bot) Decide(ctx context.Context, text, lang string) (Decision, error) {
 func (b *Bot) decide(ctx context.Context, text, lang string) (Decision, error) {
 	d := Decision{Kind: corpus.DecisionEscalate, Lang: lang}
 	k := max(b.cfg.MaxChoices, 5)
-	hits, err := b.idx.Search(ctx, index.Query{Text: text, Lang: lang, Mode: index.ModeHybrid, K: k})
+	// Bare: the bot shows a document's answer (answerPassage) and titles,
+	// never the index's snippets or matched fields, which would cost a
+	// third of the turn.
+	hits, err := b.idx.Search(ctx, index.Query{Text: text, Lang: lang, Mode: index.ModeHybrid, K: k, Bare: true})
 	if err == nil && len(hits) == 0 {
 		// No document in the visitor's language: any language beats
 		// nothing (a bilingual visitor reads the other one).
-		hits, err = b.idx.Search(ctx, index.Query{Text: text, Mode: index.ModeHybrid, K: k})
+		hits, err = b.idx.Search(ctx, index.Query{Text: text, Mode: index.ModeHybrid, K: k, Bare: true})
 	}
 	if errors.Is(err, index.ErrEmptyQuery) {
 		return d, nil

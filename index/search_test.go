@@ -233,6 +233,53 @@ func TestSearchDeterministic(t *testing.T) {
 	}
 }
 
+// TestSearchBare checks that a bare search finds the same documents, in
+// the same order, with the same scores and documents, and leaves out only
+// the parts for display.
+func TestSearchBare(t *testing.T) {
+	x, _ := sharedIndex(t)
+	var queries []index.Query
+	for _, q := range clearQuestions {
+		queries = append(queries, index.Query{Text: q.text, K: 5})
+	}
+	for _, text := range []string{"Vertrag", "router", "Wie lange dauert es?", "PayPal", "the app", "xyzzy"} {
+		queries = append(queries, index.Query{Text: text, K: 20}, index.Query{Text: text, Lang: "de", K: 3})
+	}
+	withDisplay := 0
+	for _, q := range queries {
+		for _, m := range modes {
+			q.Mode = m
+			t.Run(string(m)+"/"+q.Lang+"/"+q.Text, func(t *testing.T) {
+				full := search(t, x, q)
+				bq := q
+				bq.Bare = true
+				bare := search(t, x, bq)
+				if len(bare) != len(full) {
+					t.Fatalf("bare: %d hits %v; full: %d hits %v", len(bare), ids(bare), len(full), ids(full))
+				}
+				for i := range full {
+					f, b := full[i], bare[i]
+					if f.Snippet != "" || len(f.Fields) > 0 {
+						withDisplay++
+					}
+					if b.Snippet != "" || b.Highlights != nil || b.Fields != nil || b.PassageField != "" {
+						t.Errorf("bare hit %d %s has display parts: snippet %q, highlights %v, fields %v, passage field %q",
+							i, b.DocID, b.Snippet, b.Highlights, b.Fields, b.PassageField)
+					}
+					f.Snippet, f.Highlights, f.Fields, f.PassageField = "", nil, nil, ""
+					if !reflect.DeepEqual(f, b) {
+						t.Errorf("hit %d differs apart from display:\nfull %s %v (bm25 %v vector %v phrase %v rank %v)\nbare %s %v (bm25 %v vector %v phrase %v rank %v)",
+							i, f.DocID, f.Score, f.BM25, f.Vector, f.Phrase, f.Rank, b.DocID, b.Score, b.BM25, b.Vector, b.Phrase, b.Rank)
+					}
+				}
+			})
+		}
+	}
+	if withDisplay == 0 {
+		t.Error("no full hit had a snippet or matched fields: the comparison proves nothing")
+	}
+}
+
 // TestSearchHighlights checks that the words a visitor typed are marked in
 // the snippet of the right document.
 func TestSearchHighlights(t *testing.T) {
