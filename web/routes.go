@@ -102,6 +102,13 @@ func (s *Server) routes() chi.Router {
 			r.Post("/escalations/{id}/reply", s.reply)
 			r.Post("/escalations/{id}/close", s.closeEscalation)
 			r.Get("/api/escalations", s.apiEscalations)
+			r.Get("/sources", s.sourcesList)
+			r.Get("/sources/new", s.sourceNew)
+			r.Post("/sources/new", s.sourceSave)
+			r.Get("/sources/{name}/edit", s.sourceEdit)
+			r.Post("/sources/{name}/edit", s.sourceSave)
+			r.Post("/sources/{name}/delete", s.sourceDelete)
+			r.Post("/sources/{name}/crawl", s.sourceCrawl)
 		})
 	})
 	return r

@@ -157,6 +157,7 @@ type Server struct {
 	streams      *streamCounter
 	ready        func(context.Context) error
 	draining     atomic.Bool
+	sources      *sourcesState
 }
 
 // Options are New's collaborators besides the config.
@@ -169,6 +170,9 @@ type Options struct {
 	// Ready reports whether the server can answer (index loaded, store
 	// reachable); nil checks the store only.
 	Ready func(context.Context) error
+	// Sources is the sources file and crawl scheduler behind the staff
+	// sources page.
+	Sources SourcesOptions
 }
 
 // New builds the server and its routes. It fails if Store or Bot is
@@ -195,6 +199,7 @@ func New(cfg Config, o Options) (*Server, error) {
 		loginLimit:   newIPLimiter(cfg.LoginRate, cfg.LoginBurst),
 		streams:      newStreamCounter(cfg.MaxStreams, cfg.MaxStreamsPerIP),
 		ready:        o.Ready,
+		sources:      &sourcesState{SourcesOptions: o.Sources},
 	}
 	if s.ready == nil {
 		s.ready = func(ctx context.Context) error {

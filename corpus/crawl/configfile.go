@@ -421,3 +421,13 @@ func WriteFileAtomic(path string, data []byte, mode fs.FileMode) error {
 	}
 	return nil
 }
+
+// LoadConfigIfExists is LoadConfig for a server that lets staff create
+// the file: a missing file is one without sources.
+func LoadConfigIfExists(path string) (Config, error) {
+	cfg, err := LoadConfig(path)
+	if errors.Is(err, ErrNoConfig) {
+		return Config{}, nil
+	}
+	return cfg, err
+}
