@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -13,6 +14,78 @@ import (
 // migration step 2 in migrate.go.
 
 const convColumns = `id, lang, status, contact, topic, misses, pending, rated, created, updated`
+
+// stmtCache holds the chat's statements, each prepared once per store:
+// SQLite parses a statement's text again on every plain call, which was
+// about a tenth of a chat turn's CPU (a turn runs five to eight of them).
+// database/sql prepares a cached statement on each pooled connection the
+// first time it runs there and reuses it after; a transaction uses the
+// one of its connection (Tx.StmtContext).
+type stmtCache struct {
+	mu sync.Mutex
+	m  map[string]*sql.Stmt
+}
+
+// prepared returns the store's prepared statement for query.
+func (s *Store) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
+	c := &s.stmts
+	c.mu.Lock()
+	st := c.m[query]
+	c.mu.Unlock()
+	if st != nil {
+		return st, nil
+	}
+	// Prepare outside the lock: it waits for a connection.
+	st, err := s.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if prev := c.m[query]; prev != nil {
+		st.Close() // another call prepared it meanwhile
+		return prev, nil
+	}
+	if c.m == nil {
+		c.m = map[string]*sql.Stmt{}
+	}
+	c.m[query] = st
+	return st, nil
+}
+
+// stmtIn returns the prepared statement for query, bound to tx when tx is
+// not nil.
+func (s *Store) stmtIn(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
+	st, err := s.prepared(ctx, query)
+	if err != nil || tx == nil {
+		return st, err
+	}
+	return tx.StmtContext(ctx, st), nil
+}
+
+// execIn runs a statement (prepared once) in tx, or outside a transaction
+// when tx is nil.
+func (s *Store) execIn(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
+	st, err := s.stmtIn(ctx, tx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+// queryRowIn is execIn for a query of one row. A failed prepare shows as
+// the row's error.
+func (s *Store) queryRowIn(ctx context.Context, tx *sql.Tx, query string, args ...any) scanner {
+	st, err := s.stmtIn(ctx, tx, query)
+	if err != nil {
+		return errRow{err}
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
 
 // CreateConversation stores a new conversation. An empty ID gets a random
 // one (NewID), an empty status "open"; Created and Updated are set to now.
@@ -47,7 +120,7 @@ func (s *Store) CreateConversation(ctx context.Context, c Conversation) (Convers
 // Conversation returns the conversation with the given id, or an error
 // wrapping ErrNotFound.
 func (s *Store) Conversation(ctx context.Context, id string) (Conversation, error) {
-	c, err := scanConversation(s.db.QueryRowContext(ctx, `SELECT `+convColumns+` FROM conversations WHERE id = ?`, id))
+	c, err := scanConversation(s.queryRowIn(ctx, nil, `SELECT `+convColumns+` FROM conversations WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Conversation{}, fmt.Errorf("conversation %q: %w", id, ErrNotFound)
 	}
@@ -64,16 +137,14 @@ func (s *Store) UpdateConversation(ctx context.Context, c Conversation) error {
 	if err := c.validate(); err != nil {
 		return fmt.Errorf("update conversation %q: %w", c.ID, err)
 	}
-	return updateConversation(ctx, s.db, c)
+	return s.updateConversation(ctx, nil, c, time.Now().UTC())
 }
 
-type execer interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-}
-
-func updateConversation(ctx context.Context, db execer, c Conversation) error {
-	res, err := db.ExecContext(ctx, `UPDATE conversations SET lang = ?, status = ?, contact = ?, topic = ?, misses = ?, pending = ?, rated = ?, updated = ? WHERE id = ?`,
-		c.Lang, string(c.Status), c.Contact, c.Topic, c.Misses, string(c.Pending), c.Rated, formatTime(time.Now().UTC()), c.ID)
+// updateConversation stores c's mutable fields with Updated = now, in tx
+// (nil: outside a transaction).
+func (s *Store) updateConversation(ctx context.Context, tx *sql.Tx, c Conversation, now time.Time) error {
+	res, err := s.execIn(ctx, tx, `UPDATE conversations SET lang = ?, status = ?, contact = ?, topic = ?, misses = ?, pending = ?, rated = ?, updated = ? WHERE id = ?`,
+		c.Lang, string(c.Status), c.Contact, c.Topic, c.Misses, string(c.Pending), c.Rated, formatTime(now), c.ID)
 	if err != nil {
 		return fmt.Errorf("update conversation %q: %w", c.ID, err)
 	}
@@ -128,17 +199,20 @@ func (s *Store) SaveTurn(ctx context.Context, t Turn) ([]Message, *Escalation, e
 		return nil, nil, fmt.Errorf("save turn of %q: begin: %w", c.ID, err)
 	}
 	defer tx.Rollback()
-	msgs, err := appendMessages(ctx, tx, c.ID, t.Messages)
-	if err != nil {
-		return nil, nil, err
-	}
 	if esc != nil {
 		c.Status = ConversationEscalated
 	}
-	if err := updateConversation(ctx, tx, c); err != nil {
+	// The conversation's update comes first: it finds an unknown
+	// conversation (ErrNotFound) and sets Updated, so the messages need
+	// neither a look-up nor a touch of their own.
+	now := time.Now().UTC()
+	if err := s.updateConversation(ctx, tx, c, now); err != nil {
 		return nil, nil, err
 	}
-	now := time.Now().UTC()
+	msgs, err := s.insertMessages(ctx, tx, c.ID, t.Messages, now)
+	if err != nil {
+		return nil, nil, err
+	}
 	if t.Contact != nil {
 		if _, err := tx.ExecContext(ctx, `UPDATE escalations SET contact = ?, updated = ? WHERE rowid = (
 			SELECT rowid FROM escalations WHERE conversation_id = ? AND status != ? ORDER BY created DESC, rowid DESC LIMIT 1)`,
@@ -162,7 +236,7 @@ func (s *Store) SaveTurn(ctx context.Context, t Turn) ([]Message, *Escalation, e
 // unknown one).
 func (s *Store) CountMessages(ctx context.Context, convID string) (int, error) {
 	var n int
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM messages WHERE conversation_id = ?`, convID).Scan(&n); err != nil {
+	if err := s.queryRowIn(ctx, nil, `SELECT COUNT(*) FROM messages WHERE conversation_id = ?`, convID).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count messages of %q: %w", convID, err)
 	}
 	return n, nil
@@ -181,7 +255,7 @@ func (s *Store) AppendMessages(ctx context.Context, convID string, msgs ...Messa
 		return nil, fmt.Errorf("append messages to %q: begin: %w", convID, err)
 	}
 	defer tx.Rollback()
-	out, err := appendMessages(ctx, tx, convID, msgs)
+	out, err := s.appendMessages(ctx, tx, convID, msgs)
 	if err != nil {
 		return nil, err
 	}
@@ -191,16 +265,23 @@ func (s *Store) AppendMessages(ctx context.Context, convID string, msgs ...Messa
 	return out, nil
 }
 
-func appendMessages(ctx context.Context, tx *sql.Tx, convID string, msgs []Message) ([]Message, error) {
-	var one int
-	err := tx.QueryRowContext(ctx, `SELECT 1 FROM conversations WHERE id = ?`, convID).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
+// appendMessages touches the conversation's Updated, which also finds an
+// unknown conversation in the same statement, then inserts msgs.
+func (s *Store) appendMessages(ctx context.Context, tx *sql.Tx, convID string, msgs []Message) ([]Message, error) {
+	now := time.Now().UTC()
+	res, err := s.execIn(ctx, tx, `UPDATE conversations SET updated = ? WHERE id = ?`, formatTime(now), convID)
+	if err != nil {
+		return nil, fmt.Errorf("append messages to %q: touch: %w", convID, err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
 		return nil, fmt.Errorf("append messages: conversation %q: %w", convID, ErrNotFound)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("append messages to %q: %w", convID, err)
-	}
-	now := time.Now().UTC()
+	return s.insertMessages(ctx, tx, convID, msgs, now)
+}
+
+// insertMessages inserts msgs, created now, into a conversation known to
+// exist.
+func (s *Store) insertMessages(ctx context.Context, tx *sql.Tx, convID string, msgs []Message, now time.Time) ([]Message, error) {
 	out := make([]Message, len(msgs))
 	for i, m := range msgs {
 		if err := m.validate(); err != nil {
@@ -208,7 +289,7 @@ func appendMessages(ctx context.Context, tx *sql.Tx, convID string, msgs []Messa
 		}
 		m.ConversationID = convID
 		m.Created = now
-		res, err := tx.ExecContext(ctx, `INSERT INTO messages (conversation_id, role, text, lang, decision, score, sources, choices, actions, author, created)
+		res, err := s.execIn(ctx, tx, `INSERT INTO messages (conversation_id, role, text, lang, decision, score, sources, choices, actions, author, created)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			convID, string(m.Role), m.Text, m.Lang, string(m.Decision), m.Score,
 			jsonList(m.Sources), jsonList(m.Choices), jsonList(m.Actions), m.Author, formatTime(now))
@@ -219,9 +300,6 @@ func appendMessages(ctx context.Context, tx *sql.Tx, convID string, msgs []Messa
 			return nil, fmt.Errorf("append message %d to %q: id: %w", i, convID, err)
 		}
 		out[i] = m
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE conversations SET updated = ? WHERE id = ?`, formatTime(now), convID); err != nil {
-		return nil, fmt.Errorf("append messages to %q: touch: %w", convID, err)
 	}
 	return out, nil
 }
@@ -241,14 +319,18 @@ func (s *Store) Messages(ctx context.Context, convID string, afterID int64, limi
 	}
 	defer tx.Rollback()
 	var one int
-	err = tx.QueryRowContext(ctx, `SELECT 1 FROM conversations WHERE id = ?`, convID).Scan(&one)
+	err = s.queryRowIn(ctx, tx, `SELECT 1 FROM conversations WHERE id = ?`, convID).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("messages: conversation %q: %w", convID, ErrNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("messages of %q: %w", convID, err)
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT `+msgColumns+` FROM messages WHERE conversation_id = ? AND id > ? ORDER BY id LIMIT ?`, convID, afterID, limit)
+	st, err := s.stmtIn(ctx, tx, `SELECT `+msgColumns+` FROM messages WHERE conversation_id = ? AND id > ? ORDER BY id LIMIT ?`)
+	if err != nil {
+		return nil, fmt.Errorf("messages of %q: %w", convID, err)
+	}
+	rows, err := st.QueryContext(ctx, convID, afterID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("messages of %q: %w", convID, err)
 	}
@@ -270,7 +352,11 @@ func (s *Store) Messages(ctx context.Context, convID string, afterID int64, limi
 // LastMessages returns the conversation's n newest messages, oldest
 // first. An unknown conversation gives no messages and no error.
 func (s *Store) LastMessages(ctx context.Context, convID string, n int) ([]Message, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT * FROM (SELECT `+msgColumns+` FROM messages WHERE conversation_id = ? ORDER BY id DESC LIMIT ?) ORDER BY id`, convID, n)
+	st, err := s.prepared(ctx, `SELECT * FROM (SELECT `+msgColumns+` FROM messages WHERE conversation_id = ? ORDER BY id DESC LIMIT ?) ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("last messages of %q: %w", convID, err)
+	}
+	rows, err := st.QueryContext(ctx, convID, n)
 	if err != nil {
 		return nil, fmt.Errorf("last messages of %q: %w", convID, err)
 	}
@@ -292,7 +378,7 @@ func (s *Store) LastMessages(ctx context.Context, convID string, n int) ([]Messa
 // Message returns one message of a conversation, or an error wrapping
 // ErrNotFound if the conversation has no message with that id.
 func (s *Store) Message(ctx context.Context, convID string, id int64) (Message, error) {
-	m, err := scanMessage(s.db.QueryRowContext(ctx, `SELECT `+msgColumns+` FROM messages WHERE conversation_id = ? AND id = ?`, convID, id))
+	m, err := scanMessage(s.queryRowIn(ctx, nil, `SELECT `+msgColumns+` FROM messages WHERE conversation_id = ? AND id = ?`, convID, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Message{}, fmt.Errorf("message %d of conversation %q: %w", id, convID, ErrNotFound)
 	}
@@ -531,7 +617,7 @@ func (s *Store) AnswerEscalation(ctx context.Context, id, staff string, m Messag
 		return Escalation{}, Message{}, fmt.Errorf("answer escalation: %w", err)
 	}
 	m.Role, m.Author = RoleAgent, staff
-	msgs, err := appendMessages(ctx, tx, e.ConversationID, []Message{m})
+	msgs, err := s.appendMessages(ctx, tx, e.ConversationID, []Message{m})
 	if err != nil {
 		return Escalation{}, Message{}, fmt.Errorf("answer escalation %q: %w", id, err)
 	}

@@ -3,6 +3,7 @@ package corpus
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"sync"
@@ -369,5 +370,85 @@ func TestSaveTurn(t *testing.T) {
 	}
 	if _, _, err := s.SaveTurn(ctx, Turn{Conversation: Conversation{ID: "nope", Status: ConversationOpen}, Messages: []Message{{Role: RoleVisitor, Text: "x"}}}); !errors.Is(err, ErrNotFound) {
 		t.Errorf("turn of unknown conversation: got %v; want ErrNotFound", err)
+	}
+}
+
+// TestChatStatementsShared runs turns on many conversations at once, so
+// the prepared statements are used from several pooled connections and
+// transactions concurrently (with -race), then checks every conversation
+// holds exactly its own messages in order, and that a closed store fails
+// with an error rather than a panic.
+func TestChatStatementsShared(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTestStore(t)
+	const convs, turns = 8, 15
+	ids := make([]string, convs)
+	var wg sync.WaitGroup
+	errs := make(chan error, convs)
+	for i := range convs {
+		c, err := s.CreateConversation(ctx, Conversation{Lang: "en"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[i] = c.ID
+		wg.Go(func() {
+			for j := range turns {
+				cur, err := s.Conversation(ctx, c.ID)
+				if err == nil {
+					_, err = s.CountMessages(ctx, c.ID)
+				}
+				if err == nil {
+					cur.Misses = j + 1
+					_, _, err = s.SaveTurn(ctx, Turn{Conversation: cur, Messages: []Message{
+						{Role: RoleVisitor, Text: fmt.Sprintf("%s q%d", c.ID, j)},
+						{Role: RoleBot, Text: fmt.Sprintf("%s a%d", c.ID, j)}}})
+				}
+				if err == nil {
+					_, err = s.LastMessages(ctx, c.ID, 4)
+				}
+				if err == nil {
+					_, err = s.Messages(ctx, c.ID, 0, 0)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		msgs, err := s.Messages(ctx, id, 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(msgs) != 2*turns {
+			t.Fatalf("%s: %d messages; want %d", id, len(msgs), 2*turns)
+		}
+		for j, m := range msgs {
+			want := fmt.Sprintf("%s q%d", id, j/2)
+			if j%2 == 1 {
+				want = fmt.Sprintf("%s a%d", id, j/2)
+			}
+			if m.ConversationID != id || m.Text != want {
+				t.Fatalf("%s message %d: %q in %s; want %q", id, j, m.Text, m.ConversationID, want)
+			}
+		}
+		if c, err := s.Conversation(ctx, id); err != nil || c.Misses != turns {
+			t.Errorf("%s: misses %d, %v; want %d", id, c.Misses, err, turns)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Conversation(ctx, ids[0]); err == nil {
+		t.Error("Conversation on a closed store: no error")
+	}
+	if _, _, err := s.SaveTurn(ctx, Turn{Conversation: Conversation{ID: ids[0], Status: ConversationOpen}}); err == nil {
+		t.Error("SaveTurn on a closed store: no error")
 	}
 }

@@ -19,8 +19,9 @@ import (
 // safe for use from several goroutines, and several processes may open the
 // same file (writers take turns, readers never wait for them).
 type Store struct {
-	db   *sql.DB
-	path string
+	db    *sql.DB
+	path  string
+	stmts stmtCache // see conversation_store.go
 }
 
 // UpsertResult says what one Upsert did.
