@@ -207,28 +207,30 @@ func crawlStatus(ctx context.Context, dir string, io stdio) error {
 }
 
 // startCrawlScheduler recrawls the sources file's scheduled sources in
-// the background while the server runs, and brings the index up to date
-// after each run. Without a sources file it does nothing; a broken one is
-// logged and crawling stays off, so the chat still starts. The returned
-// function stops the scheduler and waits for it.
-func startCrawlScheduler(ctx context.Context, a *app, log *slog.Logger) func() {
+// the background while the server runs, runs the crawls staff start on
+// the sources page, and brings the index up to date after each run. It
+// rereads the file when the page saves it and at least every minute, so
+// edits by hand count too; a missing file has no sources yet, and a
+// broken one is logged (and shown on the page) while the sources read
+// before stay in use, so the chat still starts. It returns the scheduler,
+// the file's path and a function that stops the scheduler and waits for
+// it.
+func startCrawlScheduler(ctx context.Context, a *app, log *slog.Logger) (*crawl.Scheduler, string, func()) {
 	path := os.Getenv("SOFORT_SOURCES")
 	if path == "" {
 		path = filepath.Join(a.dir, "sources.yaml")
 	}
-	cfg, err := crawl.LoadConfig(path)
-	if errors.Is(err, crawl.ErrNoConfig) {
-		return func() {}
-	}
+	load := func() (crawl.Config, error) { return crawl.LoadConfigIfExists(path) }
+	cfg, err := load()
 	if err != nil {
-		log.Error("crawling is off: bad sources file", "err", err)
-		return func() {}
+		log.Error("crawling is off until the sources file is fixed", "err", err)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	s := &crawl.Scheduler{
 		Crawler: &crawl.Crawler{Store: a.store, UserAgent: cfg.UserAgent, Logger: log},
 		Sources: cfg.Sources,
 		Logger:  log,
+		Load:    load,
 		AfterRun: func(ctx context.Context, source string, _ crawl.Stats, _ error) {
 			if _, err := a.index.Sync(ctx, nil); err != nil && ctx.Err() == nil {
 				log.Error("index after crawl", "source", source, "err", err)
@@ -241,7 +243,7 @@ func startCrawlScheduler(ctx context.Context, a *app, log *slog.Logger) func() {
 		defer wg.Done()
 		s.Run(ctx)
 	}()
-	return func() {
+	return s, path, func() {
 		cancel()
 		wg.Wait()
 	}

@@ -67,7 +67,12 @@ func cmdServe(ctx context.Context, args []string, io stdio) error {
 	wcfg.TrustProxy = *trustProxy
 	wcfg.SecureCookies = *secureCookies
 	wcfg.FrameAncestors = *frameAncestors
-	srv, err := web.New(wcfg, web.Options{Store: a.store, Bot: b, Metrics: metrics, Logger: log})
+	// Scheduled recrawls of <data>/sources.yaml (see docs/crawl.md), which
+	// the staff sources page edits.
+	crawls, sourcesFile, stopCrawls := startCrawlScheduler(ctx, a, log)
+	defer stopCrawls()
+	srv, err := web.New(wcfg, web.Options{Store: a.store, Bot: b, Metrics: metrics, Logger: log,
+		Sources: web.SourcesOptions{File: sourcesFile, Crawls: crawls}})
 	if err != nil {
 		return err
 	}
@@ -75,8 +80,6 @@ func cmdServe(ctx context.Context, args []string, io stdio) error {
 	if n, err := a.store.DeleteExpiredStaffSessions(ctx, time.Now()); err == nil && n > 0 {
 		log.Info("removed expired staff sessions", "count", n)
 	}
-	// Scheduled recrawls of <data>/sources.yaml (see docs/crawl.md).
-	defer startCrawlScheduler(ctx, a, log)()
 	users, err := a.store.StaffUsers(ctx)
 	if err != nil {
 		return err
@@ -86,6 +89,7 @@ func cmdServe(ctx context.Context, args []string, io stdio) error {
 		fmt.Fprintf(io.out, "sofort is running on %s/\n", url)
 		fmt.Fprintf(io.out, "  chat:        %s/\n", url)
 		fmt.Fprintf(io.out, "  staff inbox: %s/staff/\n", url)
+		fmt.Fprintf(io.out, "  sources:     %s/staff/sources (crawler; file %s)\n", url, sourcesFile)
 		fmt.Fprintf(io.out, "  operations:  %s/healthz  %s/readyz  %s/metrics\n", url, url, url)
 		fmt.Fprintf(io.out, "  embed:       <script src=\"%s/embed.js\" async data-settings='{\"lang\":\"de\"}'></script>\n", url)
 		if len(users) == 0 {
