@@ -223,6 +223,19 @@ func TestSchedulerReload(t *testing.T) {
 	if n := len(docsOfSource(t, st, "feeds")); n != 2 {
 		t.Errorf("feed documents: got %d; want 2", n)
 	}
+	// A source just saved can be crawled by hand before the scheduler
+	// rereads the file on its own.
+	f, _ = ReadConfigFile(p)
+	if err := f.Put("", spec("late", "/feeds/atom.xml", "")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Save(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CrawlNow("late"); err != nil {
+		t.Fatalf("CrawlNow of a source just added to the file: %v", err)
+	}
+	waitRun("late")
 	// A broken file keeps the sources in use and says why.
 	os.WriteFile(p, []byte("sources: [\n"), 0o644)
 	s.Reload()

@@ -86,13 +86,26 @@ func (s *Scheduler) Reload() { s.poke() }
 
 // CrawlNow queues a crawl of the named source, scheduled or not, to run
 // before any scheduled one. It fails with ErrQueued if that source is
-// already running or waiting.
+// already running or waiting. A source just added to the file counts
+// although the scheduler has not reread the file yet (it is busy with
+// another crawl): it is reread before the queued crawl starts.
 func (s *Scheduler) CrawlNow(name string) error {
+	has := func(srcs []Source) bool {
+		return slices.ContainsFunc(srcs, func(src Source) bool { return src.Name == name })
+	}
+	s.mu.Lock()
+	known := has(s.Sources)
+	s.mu.Unlock()
+	if !known && s.Load != nil {
+		if cfg, err := s.Load(); err == nil {
+			known = has(cfg.Sources)
+		}
+	}
+	if !known {
+		return fmt.Errorf("no source %q is configured", name)
+	}
 	s.mu.Lock()
 	switch {
-	case !slices.ContainsFunc(s.Sources, func(src Source) bool { return src.Name == name }):
-		s.mu.Unlock()
-		return fmt.Errorf("no source %q is configured", name)
 	case s.current == name || slices.Contains(s.queue, name):
 		s.mu.Unlock()
 		return fmt.Errorf("source %s: %w", name, ErrQueued)
