@@ -165,6 +165,9 @@ func (s *Server) sourcesList(w http.ResponseWriter, r *http.Request) {
 					row.Finished = info.LastSuccess
 				}
 				row.Duration = row.Last.Duration.Round(100 * time.Millisecond).String()
+				if row.Last.Duration < time.Second {
+					row.Duration = row.Last.Duration.Round(time.Millisecond).String()
+				}
 			}
 			if row.Errors, err = s.store.CrawlErrors(r.Context(), sp.Name, maxSourceErrors); err != nil {
 				s.staffFail(w, r, err)
@@ -271,6 +274,7 @@ func (s *Server) sourceSave(w http.ResponseWriter, r *http.Request) {
 	case errors.As(err, &fe):
 		label := fe.Field
 		if l := d.T["f_"+fe.Field]; l != "" {
+			l, _, _ = strings.Cut(l, " (") // the label without its hint
 			label = l + " (" + fe.Field + ")"
 		}
 		if fe.Field == "" {
