@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -56,8 +57,11 @@ type sourcesData struct {
 	Notice    string
 	LoadError string
 	Rows      []sourceRow
-	Form      sourceForm
-	Types     []string
+	// Others are sources with crawl history that the file does not name
+	// (ad hoc `sofort crawl URL` runs, removed sources).
+	Others []corpus.CrawlSource
+	Form   sourceForm
+	Types  []string
 }
 
 type sourceRow struct {
@@ -184,6 +188,16 @@ func (s *Server) sourcesList(w http.ResponseWriter, r *http.Request) {
 			d.Refresh = 5 // watch it finish
 		}
 		d.Rows = append(d.Rows, row)
+	}
+	all, err := s.store.CrawlSources(r.Context())
+	if err != nil {
+		s.staffFail(w, r, err)
+		return
+	}
+	for _, cs := range all {
+		if !slices.ContainsFunc(specs, func(sp crawl.SourceSpec) bool { return sp.Name == cs.Name }) {
+			d.Others = append(d.Others, cs)
+		}
 	}
 	s.renderSources(w, r, http.StatusOK, "sources.html", d)
 }

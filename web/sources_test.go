@@ -274,6 +274,9 @@ func TestSourcesPage(t *testing.T) {
 	if status, body = sc.post("/staff/sources/help/delete", url.Values{"confirm": {"yes"}}); status != http.StatusOK || !strings.Contains(body, `id="no-sources"`) {
 		t.Errorf("remove: %d\n%s", status, body)
 	}
+	if !strings.Contains(body, `class="inbox other-sources"`) || !strings.Contains(body, "<td>help</td>") {
+		t.Errorf("a removed source with crawl history is not listed as such:\n%s", body)
+	}
 	if cfg, err = crawl.LoadConfig(path); err != nil || len(cfg.Sources) != 0 {
 		t.Errorf("after remove: %+v, %v", cfg.Sources, err)
 	}
