@@ -99,8 +99,10 @@ type sourceForm struct {
 	Delay        string
 	FollowLinks  string // "", "yes", "no"
 	AllowPrivate bool
-	APIKeyEnv    string
-	APIUsername  string
+	// APIKey says where the source's API key comes from ("$NAME" or
+	// "the file"), "" for none. The page never sets it: see apply.
+	APIKey      string
+	APIUsername string
 	// Field is the field at fault, for aria-invalid.
 	Field string
 }
@@ -369,7 +371,13 @@ func (s *Server) sourceCrawl(w http.ResponseWriter, r *http.Request) {
 func formOf(sp crawl.SourceSpec) sourceForm {
 	fm := sourceForm{Name: sp.Name, Type: sp.Type, URLs: strings.Join(sp.AllURLs(), "\n"),
 		Scope: strings.Join(sp.Scope, "\n"), Schedule: sp.Schedule, Lang: sp.Lang, Tags: strings.Join(sp.Tags, ", "),
-		Delay: sp.Delay, AllowPrivate: sp.AllowPrivate, APIKeyEnv: sp.APIKeyEnv, APIUsername: sp.APIUsername}
+		Delay: sp.Delay, AllowPrivate: sp.AllowPrivate, APIUsername: sp.APIUsername}
+	switch {
+	case sp.APIKeyEnv != "":
+		fm.APIKey = "$" + sp.APIKeyEnv
+	case sp.APIKey != "":
+		fm.APIKey = "file"
+	}
 	if fm.Type == "" {
 		fm.Type = crawl.TypeAuto
 	}
@@ -387,12 +395,14 @@ func readSourceForm(r *http.Request) sourceForm {
 	return sourceForm{Version: v("version"), Name: v("name"), Type: strings.ToLower(v("type")), URLs: v("urls"),
 		Scope: v("scope"), Schedule: v("schedule"), Lang: v("lang"), Tags: v("tags"), MaxPages: v("max_pages"),
 		Delay: v("delay"), FollowLinks: v("follow_links"), AllowPrivate: r.PostFormValue("allow_private") != "",
-		APIKeyEnv: v("api_key_env"), APIUsername: v("api_username")}
+		APIUsername: v("api_username")}
 }
 
 // apply writes the form's fields over sp; keys the form does not show
 // (timeout, allow_networks, api_key, ...) stay as the file had them.
-func (fm sourceForm) apply(sp crawl.SourceSpec) (crawl.SourceSpec, error) {
+func (fm sourceForm) apply(old crawl.SourceSpec) (crawl.SourceSpec, error) {
+	sp := old
+	sp.Scope, sp.Tags, sp.URLs = slices.Clone(old.Scope), slices.Clone(old.Tags), slices.Clone(old.URLs)
 	bad := func(field, msg string) error { return &crawl.FieldError{Source: fm.Name, Field: field, Msg: msg} }
 	sp.Name = fm.Name
 	sp.Type = fm.Type
@@ -432,6 +442,30 @@ func (fm sourceForm) apply(sp crawl.SourceSpec) (crawl.SourceSpec, error) {
 		return sp, bad("follow_links", "want default, yes or no")
 	}
 	sp.AllowPrivate = fm.AllowPrivate
-	sp.APIKeyEnv, sp.APIUsername = fm.APIKeyEnv, fm.APIUsername
+	sp.APIUsername = fm.APIUsername
+	// API keys are the operator's: a page that could name any environment
+	// variable as a source's key, or move a keyed source to another host,
+	// would let a staff login send the server's secrets to a site of its
+	// choosing. Keys are set in the file by hand, and a keyed source keeps
+	// its hosts.
+	if (sp.APIKey != "" || sp.APIKeyEnv != "") && !slices.Equal(hostsOf(old.AllURLs()), hostsOf(sp.AllURLs())) {
+		return sp, bad("urls", "this source sends an API key; change its hosts in the sources file by hand")
+	}
 	return sp, nil
+}
+
+// hostsOf lists the distinct hosts of urls, sorted.
+func hostsOf(urls []string) []string {
+	var hosts []string
+	for _, raw := range urls {
+		h := raw
+		if u, err := url.Parse(raw); err == nil {
+			h = strings.ToLower(u.Host)
+		}
+		if !slices.Contains(hosts, h) {
+			hosts = append(hosts, h)
+		}
+	}
+	slices.Sort(hosts)
+	return hosts
 }

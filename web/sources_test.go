@@ -373,3 +373,55 @@ func docIDOf(t *testing.T, e *env, source string) string {
 	}
 	return id
 }
+
+// TestSourcesPageKeepsKeys: the page cannot give a source an API key from
+// the server's environment, nor move a keyed source to another host,
+// since either would let a staff login send the server's secrets to a
+// site of its choosing; other edits of a keyed source keep its key.
+func TestSourcesPageKeepsKeys(t *testing.T) {
+	t.Setenv("SOFORT_TEST_FORUM_KEY", "s3cret-forum-key")
+	e, path, _ := newSourcesEnv(t)
+	const file = `sources:
+  - name: forum
+    type: discourse
+    url: https://forum.example.com
+    api_key_env: SOFORT_TEST_FORUM_KEY   # set by the operator
+    api_username: system
+`
+	if err := os.WriteFile(path, []byte(file), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e.addStaff("anna", "correct horse battery")
+	sc := e.login("anna", "correct horse battery")
+	status, body := sc.get("/staff/sources/forum/edit")
+	if status != http.StatusOK || strings.Contains(body, `name="api_key_env"`) || !strings.Contains(body, "$SOFORT_TEST_FORUM_KEY") || strings.Contains(body, "s3cret") {
+		t.Fatalf("edit form of a keyed source: %d; want the key's origin shown, no field for it, never the key\n%s", status, body)
+	}
+	form := url.Values{"version": {regexpValue(t, body, "version")}, "name": {"forum"}, "type": {"discourse"},
+		"urls": {"https://attacker.example/"}, "api_key_env": {"SOFORT_WEBHOOK_SECRET"}}
+	if status, body = sc.post("/staff/sources/forum/edit", form); status != http.StatusUnprocessableEntity || !strings.Contains(body, "(urls)") {
+		t.Errorf("moving a keyed source to another host: %d; want 422 naming urls\n%s", status, body)
+	}
+	if now, _ := os.ReadFile(path); string(now) != file {
+		t.Errorf("refused edit changed the file:\n%s", now)
+	}
+	form.Set("urls", "https://forum.example.com")
+	form.Set("schedule", "30m")
+	if status, body = sc.post("/staff/sources/forum/edit", form); status != http.StatusOK {
+		t.Fatalf("edit of a keyed source: %d\n%s", status, body)
+	}
+	now, _ := os.ReadFile(path)
+	if !strings.Contains(string(now), "api_key_env: SOFORT_TEST_FORUM_KEY # set by the operator") || strings.Contains(string(now), "WEBHOOK") || !strings.Contains(string(now), "schedule: 30m") {
+		t.Errorf("after the edit the key must be the operator's, with the new schedule:\n%s", now)
+	}
+	// A new source gets no key either.
+	status, body = sc.get("/staff/sources/new")
+	form = url.Values{"version": {regexpValue(t, body, "version")}, "name": {"other"}, "urls": {"https://other.example/"},
+		"api_key_env": {"SOFORT_TEST_FORUM_KEY"}}
+	if status, body = sc.post("/staff/sources/new", form); status != http.StatusOK {
+		t.Fatalf("add: %d\n%s", status, body)
+	}
+	if cfg, err := crawl.LoadConfig(path); err != nil || len(cfg.Sources) != 2 || cfg.Sources[1].APIKey != "" {
+		t.Errorf("new source from the page: %+v, %v; want no API key", cfg.Sources, err)
+	}
+}
