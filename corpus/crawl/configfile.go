@@ -163,11 +163,15 @@ func ReadConfigFile(path string) (*ConfigFile, error) {
 	}
 	switch {
 	case doc.Kind == 0 || len(doc.Content) == 0 || doc.Content[0].Tag == "!!null":
-		f.root = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-		if len(doc.Content) > 0 {
-			f.root.HeadComment = doc.Content[0].HeadComment
+		// yaml.v3 drops a document of comments only (a template): keep
+		// them above the sources.
+		var comments []string
+		for _, line := range strings.Split(string(data), "\n") {
+			if line = strings.TrimSpace(line); strings.HasPrefix(line, "#") {
+				comments = append(comments, line)
+			}
 		}
-		f.root.HeadComment = strings.TrimSpace(f.root.HeadComment + "\n" + doc.HeadComment)
+		f.root = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", HeadComment: strings.Join(comments, "\n")}
 	case doc.Content[0].Kind == yaml.MappingNode:
 		f.root = doc.Content[0]
 	default:

@@ -137,6 +137,19 @@ func TestConfigFileInvalid(t *testing.T) {
 	if fi, err := os.Stat(filepath.Join(dir, "new.yaml")); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("new file: %v, %v; want mode 0600", fi, err)
 	}
+	// A file of comments only (a template) keeps them.
+	tmpl := filepath.Join(dir, "tmpl.yaml")
+	os.WriteFile(tmpl, []byte("# Add sources below; see docs/crawl.md.\n"), 0o644)
+	if f, err = ReadConfigFile(tmpl); err != nil {
+		t.Fatal(err)
+	}
+	f.Put("", SourceSpec{Name: "x", URL: "https://x.example/"})
+	if _, err := f.Save(); err != nil {
+		t.Fatal(err)
+	}
+	if data, _ := os.ReadFile(tmpl); !strings.Contains(string(data), "# Add sources below") || !strings.Contains(string(data), "name: x") {
+		t.Errorf("comment-only file after an add:\n%s", data)
+	}
 	// Not YAML: refused, so the page cannot destroy it.
 	os.WriteFile(p, []byte("sources: [\n"), 0o644)
 	if _, err := ReadConfigFile(p); err == nil {
