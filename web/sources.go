@@ -37,6 +37,11 @@ type SourcesOptions struct {
 	File string
 	// Crawls is the running scheduler; nil switches "crawl now" off.
 	Crawls Crawls
+	// AllowPrivate lets staff tick "allow private addresses" on a source.
+	// Off by default: a staff login must not be able to point the crawler
+	// at the intranet or a cloud metadata address; the operator allows it
+	// in the sources file by hand or with sofort serve --staff-allow-private.
+	AllowPrivate bool
 }
 
 // sourcesState serialises edits of the sources file: each is a
@@ -279,6 +284,10 @@ func (s *Server) sourceSave(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	sp, err := fm.apply(base)
+	if err == nil && sp.AllowPrivate && !base.AllowPrivate && !s.sources.AllowPrivate {
+		err = &crawl.FieldError{Source: fm.Name, Field: "allow_private",
+			Msg: "only the operator may allow private addresses: set allow_private in the sources file, or start sofort serve with --staff-allow-private"}
+	}
 	if err == nil {
 		err = f.Put(old, sp)
 	}

@@ -27,6 +27,13 @@ import (
 // index and server, talking over loopback.
 func newSourcesEnv(t *testing.T) (*env, string, *crawl.Scheduler) {
 	t.Helper()
+	return newSourcesEnvPrivate(t, true)
+}
+
+// newSourcesEnvPrivate is newSourcesEnv with staff allowed to tick "allow
+// private addresses" or not (sofort serve --staff-allow-private).
+func newSourcesEnvPrivate(t *testing.T, staffAllowPrivate bool) (*env, string, *crawl.Scheduler) {
+	t.Helper()
 	dir := t.TempDir()
 	if err := copyDir(demoTemplate(t), dir); err != nil {
 		t.Fatal(err)
@@ -58,7 +65,7 @@ func newSourcesEnv(t *testing.T) (*env, string, *crawl.Scheduler) {
 		},
 	}
 	if e.srv, err = New(Config{RateLimit: -1}, Options{Store: e.store, Bot: e.bot, Metrics: m, Logger: log,
-		Sources: SourcesOptions{File: path, Crawls: sched}}); err != nil {
+		Sources: SourcesOptions{File: path, Crawls: sched, AllowPrivate: staffAllowPrivate}}); err != nil {
 		t.Fatal(err)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -423,5 +430,40 @@ func TestSourcesPageKeepsKeys(t *testing.T) {
 	}
 	if cfg, err := crawl.LoadConfig(path); err != nil || len(cfg.Sources) != 2 || cfg.Sources[1].APIKey != "" {
 		t.Errorf("new source from the page: %+v, %v; want no API key", cfg.Sources, err)
+	}
+}
+
+// Private addresses are the operator's call: unless serve allows it, staff
+// can neither tick the box on a new source nor on one that lacks it, but a
+// source the operator allowed in the file keeps it through an edit.
+func TestSourcesPagePrivateIsOperators(t *testing.T) {
+	e, path, _ := newSourcesEnvPrivate(t, false)
+	const file = `sources:
+  - name: intranet
+    url: http://10.1.2.3/help/
+    allow_private: true
+`
+	if err := os.WriteFile(path, []byte(file), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e.addStaff("anna", "correct horse battery")
+	sc := e.login("anna", "correct horse battery")
+	_, body := sc.get("/staff/sources/new")
+	form := url.Values{"version": {regexpValue(t, body, "version")}, "name": {"meta"},
+		"urls": {"http://169.254.169.254/latest/"}, "allow_private": {"on"}}
+	if status, body := sc.post("/staff/sources/new", form); status != http.StatusUnprocessableEntity || !strings.Contains(body, "(allow_private)") {
+		t.Errorf("new source allowing private addresses: %d; want 422 naming allow_private\n%s", status, body)
+	}
+	if now, _ := os.ReadFile(path); string(now) != file {
+		t.Errorf("refused source changed the file:\n%s", now)
+	}
+	_, body = sc.get("/staff/sources/intranet/edit")
+	form = url.Values{"version": {regexpValue(t, body, "version")}, "name": {"intranet"},
+		"urls": {"http://10.1.2.3/help/"}, "allow_private": {"on"}, "schedule": {"1h"}}
+	if status, body := sc.post("/staff/sources/intranet/edit", form); status != http.StatusOK {
+		t.Fatalf("edit of a source the operator allowed: %d\n%s", status, body)
+	}
+	if now, _ := os.ReadFile(path); !strings.Contains(string(now), "allow_private: true") || !strings.Contains(string(now), "schedule: 1h") {
+		t.Errorf("after the edit the operator's allow_private must stay, with the new schedule:\n%s", now)
 	}
 }

@@ -23,6 +23,7 @@ func cmdServe(ctx context.Context, args []string, io stdio) error {
 	secureCookies := fs.Bool("secure-cookies", false, "mark staff cookies Secure although requests arrive over plain HTTP (TLS ends at a proxy)")
 	frameAncestors := fs.String("frame-ancestors", "*", "CSP frame-ancestors for the chat widget: the `sites` that may embed it")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	staffPrivate := fs.Bool("staff-allow-private", false, "let staff allow private and local network addresses for a source on the sources page (otherwise only the sources file can)")
 	// The bot's thresholds are per deployment (docs/bot.md).
 	cfg := bot.DefaultConfig()
 	addBotFlags(fs, &cfg)
@@ -72,7 +73,7 @@ func cmdServe(ctx context.Context, args []string, io stdio) error {
 	crawls, sourcesFile, stopCrawls := startCrawlScheduler(ctx, a, log)
 	defer stopCrawls()
 	srv, err := web.New(wcfg, web.Options{Store: a.store, Bot: b, Metrics: metrics, Logger: log,
-		Sources: web.SourcesOptions{File: sourcesFile, Crawls: crawls}})
+		Sources: web.SourcesOptions{File: sourcesFile, Crawls: crawls, AllowPrivate: *staffPrivate}})
 	if err != nil {
 		return err
 	}
