@@ -128,6 +128,9 @@ type envOptions struct {
 	dataDir string
 	// maxMessages overrides the bot's per-conversation cap.
 	maxMessages int
+	// sources, when set, gives the server a sources page; it gets the
+	// env's store and index (opened) and the server's logger.
+	sources func(e *env, log *slog.Logger) SourcesOptions
 }
 
 // newEnv starts a server over a copy of the demo corpus. The rate limit is
@@ -168,7 +171,11 @@ func newEnv(t testing.TB, o envOptions) *env {
 	if cfg.RateLimit == 0 {
 		cfg.RateLimit = -1
 	}
-	if e.srv, err = New(cfg, Options{Store: e.store, Bot: e.bot, Metrics: m, Logger: log}); err != nil {
+	var so SourcesOptions
+	if o.sources != nil {
+		so = o.sources(e, log)
+	}
+	if e.srv, err = New(cfg, Options{Store: e.store, Bot: e.bot, Metrics: m, Logger: log, Sources: so}); err != nil {
 		t.Fatal(err)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -16,10 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sofort-chat/sofort/bot"
 	"github.com/sofort-chat/sofort/corpus"
 	"github.com/sofort-chat/sofort/corpus/crawl"
-	"github.com/sofort-chat/sofort/index"
 )
 
 // newSourcesEnv is newEnv with a sources file and a running crawl
@@ -34,57 +31,33 @@ func newSourcesEnv(t *testing.T) (*env, string, *crawl.Scheduler) {
 // private addresses" or not (sofort serve --staff-allow-private).
 func newSourcesEnvPrivate(t *testing.T, staffAllowPrivate bool) (*env, string, *crawl.Scheduler) {
 	t.Helper()
-	dir := t.TempDir()
-	if err := copyDir(demoTemplate(t), dir); err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	e := &env{t: t, dir: dir, logs: &syncBuffer{}}
-	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	var err error
-	if e.store, err = corpus.Open(ctx, filepath.Join(dir, "sofort.db")); err != nil {
-		t.Fatal(err)
-	}
-	if e.index, err = index.Open(ctx, filepath.Join(dir, "index"), e.store, index.Options{}); err != nil {
-		t.Fatal(err)
-	}
-	m := NewMetrics()
-	if e.notifier, err = NewNotifier(WebhookConfig{}, m, log); err != nil {
-		t.Fatal(err)
-	}
-	e.bot = bot.New(e.store, e.index, bot.DefaultConfig(), log)
-	path := filepath.Join(dir, "sources.yaml")
-	sched := &crawl.Scheduler{
-		Crawler: &crawl.Crawler{Store: e.store, Logger: log},
-		Logger:  log,
-		Load:    func() (crawl.Config, error) { return crawl.LoadConfigIfExists(path) },
-		AfterRun: func(ctx context.Context, _ string, _ crawl.Stats, _ error) {
-			if _, err := e.index.Sync(ctx, nil); err != nil && ctx.Err() == nil {
-				t.Errorf("index after crawl: %v", err)
-			}
-		},
-	}
-	if e.srv, err = New(Config{RateLimit: -1}, Options{Store: e.store, Bot: e.bot, Metrics: m, Logger: log,
-		Sources: SourcesOptions{File: path, Crawls: sched, AllowPrivate: staffAllowPrivate}}); err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.url = "http://" + ln.Addr().String()
-	sctx, stop := context.WithCancel(ctx)
-	e.stop, e.done = stop, make(chan error, 1)
-	go func() { e.done <- e.srv.Serve(sctx, ln) }()
+	var path string
+	var sched *crawl.Scheduler
+	e := newEnv(t, envOptions{sources: func(e *env, log *slog.Logger) SourcesOptions {
+		path = filepath.Join(e.dir, "sources.yaml")
+		sched = &crawl.Scheduler{
+			Crawler: &crawl.Crawler{Store: e.store, Logger: log},
+			Logger:  log,
+			Load:    func() (crawl.Config, error) { return crawl.LoadConfigIfExists(path) },
+			AfterRun: func(ctx context.Context, _ string, _ crawl.Stats, _ error) {
+				if _, err := e.index.Sync(ctx, nil); err != nil && ctx.Err() == nil {
+					t.Errorf("index after crawl: %v", err)
+				}
+			},
+		}
+		return SourcesOptions{File: path, Crawls: sched, AllowPrivate: staffAllowPrivate}
+	}})
+	sctx, stop := context.WithCancel(context.Background())
 	schedDone := make(chan struct{})
 	go func() {
 		defer close(schedDone)
 		sched.Run(sctx)
 	}()
+	// Cleanups run last-in first-out: the scheduler stops before newEnv's
+	// cleanup closes the server and the store.
 	t.Cleanup(func() {
 		stop()
-		<-schedDone // before the store closes
-		e.close()
+		<-schedDone
 	})
 	return e, path, sched
 }
